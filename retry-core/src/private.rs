@@ -1,0 +1,233 @@
+//! The entry points of the code that `#[retry]` generates. Not a public API: names and
+//! signatures change without notice.
+//!
+//! The generated function keeps its body and runs it once per attempt, in place; between
+//! attempts it asks a [`Call`] what to do. Everything here is small and `#[inline]` so that
+//! a call that succeeds the first time costs what the plain function costs.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use crate::hooks::{ByRetryable, Classifier, OnRetry, When};
+pub use crate::{
+    AttemptContext, AttemptState, Backoff, Classification, IdempotencyKey, Jitter, RetryPolicy,
+    Retryable, TimedOut,
+};
+
+use crate::blocking::decide_logged;
+use crate::{Clock, DefaultClock, RetryState};
+
+/// The retry bookkeeping of one call of a generated function.
+pub struct Call {
+    state: RetryState<'static>,
+    key: Option<IdempotencyKey>,
+}
+
+impl Call {
+    /// Starts a call measured on the standard clock.
+    #[inline]
+    pub fn blocking(policy: &'static RetryPolicy) -> Self {
+        let start = RetryState::needs_start(policy).then(|| DefaultClock.now());
+        Call {
+            state: RetryState::new(policy, start),
+            key: None,
+        }
+    }
+
+    /// Starts a call measured on the async timer's clock.
+    #[cfg(feature = "tokio")]
+    #[inline]
+    pub fn timed(policy: &'static RetryPolicy) -> Self {
+        let start = RetryState::needs_start(policy).then(async_now);
+        Call {
+            state: RetryState::new(policy, start),
+            key: None,
+        }
+    }
+
+    /// Draws the call's idempotency key, for the `context` option.
+    #[inline]
+    #[must_use]
+    pub fn with_context(mut self) -> Self {
+        self.key = Some(IdempotencyKey::random());
+        self
+    }
+
+    /// The context of the attempt about to run.
+    #[inline]
+    pub fn context(&self) -> AttemptContext {
+        let key = self.key.unwrap_or(IdempotencyKey::UNSET);
+        AttemptContext::new(self.state.attempt(), key)
+    }
+
+    /// After a failed attempt: the delay to sleep before the next one, or `None` to return
+    /// the error.
+    #[inline]
+    pub fn on_error<E, C, H>(
+        &mut self,
+        error: &E,
+        classifier: &C,
+        hook: &H,
+        debug: Option<&dyn Debug>,
+        now: fn() -> Instant,
+    ) -> Option<Duration>
+    where
+        C: Classifier<E>,
+        H: OnRetry<E>,
+    {
+        let class = classifier.classify(error);
+        decide_logged(&mut self.state, error, class, hook, debug, now).map(|s| s.next_delay)
+    }
+}
+
+/// The standard clock's `now`, for [`Call::on_error`] in blocking functions.
+#[inline]
+pub fn blocking_now() -> Instant {
+    DefaultClock.now()
+}
+
+/// The async timer's `now`, for [`Call::on_error`] in async functions.
+#[cfg(feature = "tokio")]
+#[inline]
+pub fn async_now() -> Instant {
+    crate::Timer::now(&DefaultClock)
+}
+
+/// Sleeps the current thread.
+#[inline]
+pub fn sleep_blocking(delay: Duration) {
+    DefaultClock.sleep(delay);
+}
+
+/// Sleeps on the async timer.
+#[cfg(feature = "tokio")]
+#[inline]
+pub fn sleep(delay: Duration) -> impl Future<Output = ()> {
+    crate::Timer::sleep(&DefaultClock, delay)
+}
+
+/// Bounds an attempt in time on the async timer.
+#[cfg(feature = "tokio")]
+#[inline]
+pub fn timeout<F: Future>(limit: Duration, attempt: F) -> crate::Timeout<F, DefaultClock> {
+    crate::Timeout::new(attempt, limit, DefaultClock)
+}
+
+/// A value given again to each attempt: a copy, a clone or a shared reference.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must be `Clone` to be passed to every attempt of a `#[retry]` fn",
+    label = "this argument is given again to each attempt, so it is cloned",
+    note = "take it by reference, wrap it in `Arc`, or derive or implement `Clone` for it"
+)]
+pub trait Rebind: Sized {
+    /// The value for the next attempt.
+    fn rebind(&self) -> Self;
+}
+
+impl<T: Clone> Rebind for T {
+    #[inline]
+    fn rebind(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// The return type of a retried function: a `Result` under any name.
+#[diagnostic::on_unimplemented(
+    message = "`#[retry]` needs a fn that returns `Result<T, E>`, found `{Self}`",
+    label = "this is not a `Result`",
+    note = "retrying needs an error to decide on; an alias of `Result` such as `io::Result<T>` \
+            works too"
+)]
+pub trait IsResult {
+    /// The success type.
+    type Ok;
+    /// The error type.
+    type Err;
+    /// The value as a plain `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> IsResult for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+
+    #[inline]
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+/// Runs one attempt of a blocking body; the bound fixes the closure's return type, so `?`
+/// and `return` inside the body see the function's own return type.
+#[inline(always)]
+pub fn attempt<R, F: FnOnce() -> R>(body: F) -> R {
+    body()
+}
+
+/// Fixes the type of a `when` predicate's argument to the function's error type.
+#[inline]
+pub fn when<R: IsResult, F: Fn(&R::Err) -> bool>(predicate: F) -> When<F> {
+    When(predicate)
+}
+
+/// Fixes the type of a `classify` function's argument to the function's error type.
+#[inline]
+pub fn classify<R: IsResult, F: Fn(&R::Err) -> Classification>(classify: F) -> F {
+    classify
+}
+
+/// Fixes the types of an `on_retry` hook's arguments.
+#[inline]
+pub fn on_retry<R: IsResult, F: Fn(&R::Err, &AttemptState)>(hook: F) -> F {
+    hook
+}
+
+/// The classifier of a function without `when` or `classify`: its error's `Retryable`
+/// impl. The bound is here, on the user's return type, so that a missing impl is reported
+/// there.
+#[inline]
+pub fn by_retryable<R: IsResult>() -> ByRetryable
+where
+    R::Err: Retryable,
+{
+    ByRetryable
+}
+
+/// Checks that the error type can take an expired attempt, for the `timeout` option.
+#[inline]
+pub fn timed_out<E: From<TimedOut>>(limit: Duration) -> E {
+    E::from(TimedOut { limit })
+}
+
+/// Hands the error to the log as `Debug` when it is, without requiring it.
+///
+/// With [`ViaDebug`] and [`NoDebug`] in scope, `(&DebugProbe(&e)).debug()` resolves to
+/// `ViaDebug` when `E: Debug` (no autoref needed) and to `NoDebug` otherwise.
+pub struct DebugProbe<'a, E>(pub &'a E);
+
+/// The error is `Debug`: log it.
+pub trait ViaDebug {
+    /// The error as `Debug`.
+    fn debug(&self) -> Option<&dyn Debug>;
+}
+
+impl<E: Debug> ViaDebug for DebugProbe<'_, E> {
+    #[inline]
+    fn debug(&self) -> Option<&dyn Debug> {
+        Some(self.0)
+    }
+}
+
+/// The error is not `Debug`: log without it.
+pub trait NoDebug {
+    /// Nothing to print.
+    fn debug(&self) -> Option<&dyn Debug>;
+}
+
+impl<E> NoDebug for &DebugProbe<'_, E> {
+    #[inline]
+    fn debug(&self) -> Option<&dyn Debug> {
+        None
+    }
+}

@@ -1,0 +1,295 @@
+//! The decision taken after each failed attempt, shared by every driver.
+
+use std::time::{Duration, Instant};
+
+use crate::jitter::with_thread_rng;
+use crate::{Classification, RetryPolicy};
+
+/// Where a call stands when it is about to sleep before its next attempt; handed to
+/// `on_retry` hooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptState {
+    /// The number of the attempt that just failed; the first attempt is 1.
+    pub attempt: u32,
+    /// How long the call sleeps before the next attempt.
+    pub next_delay: Duration,
+    /// Time since the call started.
+    pub elapsed: Duration,
+}
+
+/// Why a call stopped retrying and returned its last error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GiveUp {
+    /// The error was classified [`Classification::Permanent`].
+    Permanent,
+    /// Every attempt that the policy allows has been made.
+    Exhausted,
+    /// The next delay would cross the policy's `max_elapsed` deadline.
+    Deadline,
+    /// The server asked for a wait longer than the policy's `max_retry_after`.
+    RetryAfterTooLong,
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Sleep `state.next_delay`, then make the next attempt.
+    Retry(AttemptState),
+    /// Return the error to the caller.
+    GiveUp(GiveUp),
+}
+
+/// The bookkeeping of one call: attempts made, when it started, the previous delay.
+///
+/// Every driver, and every function that `#[retry]` rewrites, runs the same loop: make an
+/// attempt, and on an error ask [`on_error`](Self::on_error) whether and how long to wait.
+///
+/// # Examples
+///
+/// A retry loop written by hand, with a fake clock:
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use retry_core::{Backoff, Classification, Decision, GiveUp, Jitter, RetryPolicy, RetryState};
+///
+/// const POLICY: RetryPolicy = RetryPolicy::new()
+///     .with_backoff(Backoff::constant(Duration::from_millis(10)))
+///     .with_jitter(Jitter::None);
+///
+/// let now = Instant::now();
+/// let mut state = RetryState::new(&POLICY, None);
+/// let Decision::Retry(next) = state.on_error(Classification::Transient, || now) else {
+///     unreachable!()
+/// };
+/// assert_eq!((next.attempt, next.next_delay), (1, Duration::from_millis(10)));
+/// assert!(matches!(state.on_error(Classification::Transient, || now), Decision::Retry(_)));
+/// assert_eq!(
+///     state.on_error(Classification::Transient, || now),
+///     Decision::GiveUp(GiveUp::Exhausted),
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct RetryState<'p> {
+    policy: &'p RetryPolicy,
+    failed: u32,
+    started: Option<Instant>,
+    previous: Duration,
+}
+
+impl<'p> RetryState<'p> {
+    /// A call that has made no attempt yet.
+    ///
+    /// `started` is when the call started. Pass `None` to avoid reading the clock on the
+    /// happy path; the state then reads it when [`needs_start`](Self::needs_start) says so,
+    /// and otherwise counts elapsed time from the first failure.
+    #[inline]
+    #[must_use]
+    pub const fn new(policy: &'p RetryPolicy, started: Option<Instant>) -> Self {
+        RetryState {
+            policy,
+            failed: 0,
+            started,
+            previous: policy.backoff().initial(),
+        }
+    }
+
+    /// Whether the start of the call must be read from the clock before the first attempt:
+    /// true when the policy has a deadline.
+    #[inline]
+    #[must_use]
+    pub const fn needs_start(policy: &RetryPolicy) -> bool {
+        policy.max_elapsed().is_some()
+    }
+
+    /// The policy in force.
+    #[must_use]
+    pub const fn policy(&self) -> &'p RetryPolicy {
+        self.policy
+    }
+
+    /// The number of the attempt now running (or about to run); the first is 1.
+    #[inline]
+    #[must_use]
+    pub const fn attempt(&self) -> u32 {
+        self.failed.saturating_add(1)
+    }
+
+    /// Records a failed attempt whose error was classified as `class`, and decides whether
+    /// to retry and after how long. `now` is read at most once.
+    pub fn on_error(&mut self, class: Classification, now: impl FnOnce() -> Instant) -> Decision {
+        self.failed = self.failed.saturating_add(1);
+        let floor = match class {
+            Classification::Permanent => return Decision::GiveUp(GiveUp::Permanent),
+            Classification::Transient => Duration::ZERO,
+            Classification::RetryAfter(wait) if wait > self.policy.max_retry_after() => {
+                return Decision::GiveUp(GiveUp::RetryAfterTooLong);
+            }
+            Classification::RetryAfter(wait) => wait,
+        };
+        if self.failed >= self.policy.attempts() {
+            return Decision::GiveUp(GiveUp::Exhausted);
+        }
+
+        let backoff = self.policy.backoff();
+        let jittered = with_thread_rng(|rng| {
+            self.policy.jitter().apply(
+                backoff.delay(self.failed),
+                backoff.initial(),
+                backoff.max(),
+                self.previous,
+                rng,
+            )
+        });
+        self.previous = jittered;
+        // The server's wait is a floor: never less than it asked, never less than our own
+        // backoff either.
+        let delay = jittered.max(floor);
+
+        let now = now();
+        let started = *self.started.get_or_insert(now);
+        let elapsed = now.saturating_duration_since(started);
+        if let Some(deadline) = self.policy.max_elapsed() {
+            if elapsed.saturating_add(delay) > deadline {
+                return Decision::GiveUp(GiveUp::Deadline);
+            }
+        }
+        Decision::Retry(AttemptState {
+            attempt: self.failed,
+            next_delay: delay,
+            elapsed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Backoff, Jitter};
+
+    const MS: Duration = Duration::from_millis(1);
+
+    const NO_JITTER: RetryPolicy = RetryPolicy::new()
+        .with_attempts(4)
+        .with_backoff(Backoff::constant(Duration::from_millis(100)))
+        .with_jitter(Jitter::None);
+
+    fn retry_delay(decision: Decision) -> Duration {
+        match decision {
+            Decision::Retry(state) => state.next_delay,
+            Decision::GiveUp(why) => panic!("gave up: {why:?}"),
+        }
+    }
+
+    #[test]
+    fn permanent_gives_up_at_once() {
+        let mut state = RetryState::new(&NO_JITTER, None);
+        let now = Instant::now();
+        assert_eq!(
+            state.on_error(Classification::Permanent, || now),
+            Decision::GiveUp(GiveUp::Permanent)
+        );
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_above_the_backoff() {
+        let mut state = RetryState::new(&NO_JITTER, None);
+        let now = Instant::now();
+        let long = Classification::RetryAfter(MS * 250);
+        assert_eq!(retry_delay(state.on_error(long, || now)), MS * 250);
+        // A server wait shorter than our own backoff does not shorten it.
+        let short = Classification::RetryAfter(MS * 5);
+        assert_eq!(retry_delay(state.on_error(short, || now)), MS * 100);
+    }
+
+    #[test]
+    fn retry_after_at_the_limit_is_honoured_and_past_it_gives_up() {
+        let policy = NO_JITTER.with_max_retry_after(Duration::from_secs(60));
+        let now = Instant::now();
+        let at_limit = Classification::RetryAfter(Duration::from_secs(60));
+        let mut state = RetryState::new(&policy, None);
+        assert_eq!(
+            retry_delay(state.on_error(at_limit, || now)),
+            Duration::from_secs(60)
+        );
+        let past = Classification::RetryAfter(Duration::from_secs(60) + Duration::from_nanos(1));
+        let mut state = RetryState::new(&policy, None);
+        assert_eq!(
+            state.on_error(past, || now),
+            Decision::GiveUp(GiveUp::RetryAfterTooLong)
+        );
+    }
+
+    #[test]
+    fn a_delay_that_would_cross_the_deadline_gives_up_instead_of_sleeping() {
+        let policy = NO_JITTER.with_max_elapsed(MS * 250);
+        let start = Instant::now();
+        let mut state = RetryState::new(&policy, Some(start));
+        // 0 + 100 <= 250: retry.
+        assert_eq!(
+            retry_delay(state.on_error(Classification::Transient, || start)),
+            MS * 100
+        );
+        // 150 + 100 = 250: exactly at the deadline is still allowed.
+        let at = start + MS * 150;
+        assert_eq!(
+            retry_delay(state.on_error(Classification::Transient, || at)),
+            MS * 100
+        );
+        // 151 + 100 > 250: give up now.
+        let past = start + MS * 151;
+        assert_eq!(
+            state.on_error(Classification::Transient, || past),
+            Decision::GiveUp(GiveUp::Deadline)
+        );
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_the_time_left_gives_up() {
+        let policy = NO_JITTER.with_max_elapsed(Duration::from_secs(1));
+        let start = Instant::now();
+        let mut state = RetryState::new(&policy, Some(start));
+        let wait = Classification::RetryAfter(Duration::from_secs(2));
+        assert_eq!(
+            state.on_error(wait, || start),
+            Decision::GiveUp(GiveUp::Deadline)
+        );
+    }
+
+    #[test]
+    fn attempts_count_the_first_one() {
+        let mut state = RetryState::new(&NO_JITTER, None);
+        let now = Instant::now();
+        for attempt in 1..4 {
+            assert_eq!(state.attempt(), attempt);
+            assert!(matches!(
+                state.on_error(Classification::Transient, || now),
+                Decision::Retry(_)
+            ));
+        }
+        assert_eq!(
+            state.on_error(Classification::Transient, || now),
+            Decision::GiveUp(GiveUp::Exhausted)
+        );
+    }
+
+    #[test]
+    fn a_single_attempt_never_retries() {
+        let policy = NO_JITTER.with_attempts(1);
+        let mut state = RetryState::new(&policy, None);
+        assert_eq!(
+            state.on_error(Classification::Transient, Instant::now),
+            Decision::GiveUp(GiveUp::Exhausted)
+        );
+    }
+
+    #[test]
+    fn elapsed_counts_from_the_start_when_given() {
+        let start = Instant::now();
+        let mut state = RetryState::new(&NO_JITTER, Some(start));
+        match state.on_error(Classification::Transient, || start + MS * 30) {
+            Decision::Retry(s) => assert_eq!((s.attempt, s.elapsed), (1, MS * 30)),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The attribute macros of backstop. Use them through the `backstop` crate.

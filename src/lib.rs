@@ -1,0 +1,4 @@
+//! backstop
+#[doc(hidden)]
+pub use retry_core::private as __private;
+pub use retry_core::*;
