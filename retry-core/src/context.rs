@@ -56,9 +56,6 @@ impl AttemptContext {
 pub struct IdempotencyKey(u128);
 
 impl IdempotencyKey {
-    /// Stands in where no key was drawn.
-    pub(crate) const UNSET: IdempotencyKey = IdempotencyKey(0);
-
     /// A fresh key from this thread's fast random generator. It is unique enough to tell
     /// calls apart; it is not a secret.
     #[must_use]

@@ -19,46 +19,34 @@ use crate::blocking::decide_logged;
 use crate::{Clock, DefaultClock, RetryState};
 
 /// The retry bookkeeping of one call of a generated function.
-pub struct Call {
-    state: RetryState<'static>,
-    key: Option<IdempotencyKey>,
+pub struct Call<'p> {
+    state: RetryState<'p>,
 }
 
-impl Call {
+impl<'p> Call<'p> {
     /// Starts a call measured on the standard clock.
     #[inline]
-    pub fn blocking(policy: &'static RetryPolicy) -> Self {
+    pub fn blocking(policy: &'p RetryPolicy) -> Self {
         let start = RetryState::needs_start(policy).then(|| DefaultClock.now());
         Call {
             state: RetryState::new(policy, start),
-            key: None,
         }
     }
 
     /// Starts a call measured on the async timer's clock.
     #[cfg(feature = "tokio")]
     #[inline]
-    pub fn timed(policy: &'static RetryPolicy) -> Self {
+    pub fn timed(policy: &'p RetryPolicy) -> Self {
         let start = RetryState::needs_start(policy).then(async_now);
         Call {
             state: RetryState::new(policy, start),
-            key: None,
         }
     }
 
-    /// Draws the call's idempotency key, for the `context` option.
+    /// The number of the attempt about to run; the first is 1.
     #[inline]
-    #[must_use]
-    pub fn with_context(mut self) -> Self {
-        self.key = Some(IdempotencyKey::random());
-        self
-    }
-
-    /// The context of the attempt about to run.
-    #[inline]
-    pub fn context(&self) -> AttemptContext {
-        let key = self.key.unwrap_or(IdempotencyKey::UNSET);
-        AttemptContext::new(self.state.attempt(), key)
+    pub fn attempt(&self) -> u32 {
+        self.state.attempt()
     }
 
     /// After a failed attempt: the delay to sleep before the next one, or `None` to return
@@ -207,27 +195,47 @@ pub fn timed_out<E: From<TimedOut>>(limit: Duration) -> E {
 pub struct DebugProbe<'a, E>(pub &'a E);
 
 /// The error is `Debug`: log it.
-pub trait ViaDebug {
+pub trait ViaDebug<'a> {
     /// The error as `Debug`.
-    fn debug(&self) -> Option<&dyn Debug>;
+    fn debug(&self) -> Option<&'a dyn Debug>;
 }
 
-impl<E: Debug> ViaDebug for DebugProbe<'_, E> {
+impl<'a, E: Debug> ViaDebug<'a> for DebugProbe<'a, E> {
     #[inline]
-    fn debug(&self) -> Option<&dyn Debug> {
+    fn debug(&self) -> Option<&'a dyn Debug> {
         Some(self.0)
     }
 }
 
 /// The error is not `Debug`: log without it.
-pub trait NoDebug {
+pub trait NoDebug<'a> {
     /// Nothing to print.
-    fn debug(&self) -> Option<&dyn Debug>;
+    fn debug(&self) -> Option<&'a dyn Debug>;
 }
 
-impl<E> NoDebug for &DebugProbe<'_, E> {
+impl<'a, E> NoDebug<'a> for &DebugProbe<'a, E> {
     #[inline]
-    fn debug(&self) -> Option<&dyn Debug> {
+    fn debug(&self) -> Option<&'a dyn Debug> {
         None
     }
+}
+
+/// The cap of a linear or exponential backoff without `max`: 10 s, or the initial delay
+/// if that is longer.
+pub const fn default_max(initial: Duration) -> Duration {
+    let ten_seconds = Duration::from_secs(10);
+    if initial.as_nanos() > ten_seconds.as_nanos() {
+        initial
+    } else {
+        ten_seconds
+    }
+}
+
+/// Rejects a zero duration during const evaluation, for `Duration` expressions that the
+/// macro cannot see into.
+pub const fn nonzero_duration(duration: Duration, message: &'static str) -> Duration {
+    if duration.is_zero() {
+        panic!("{}", message);
+    }
+    duration
 }

@@ -1,0 +1,375 @@
+//! Rewriting a fn into its retry loop.
+//!
+//! Input:
+//!
+//! ```text
+//! #[retry(attempts = 5)]
+//! async fn fetch(&self, id: u32, (a, b): (u8, u8)) -> Result<Item, Error> { BODY }
+//! ```
+//!
+//! Output (names starting with `__bs_` are private to the expansion):
+//!
+//! ```text
+//! async fn fetch(&self, id: u32, __bs_arg2: (u8, u8)) -> Result<Item, Error> {
+//!     let __bs_policy: &'static RetryPolicy = &const { /* the options */ };
+//!     let mut __bs_call = Call::timed(__bs_policy);
+//!     loop {
+//!         let id = Rebind::rebind(&id);              // each attempt gets its arguments again
+//!         let (a, b) = Rebind::rebind(&__bs_arg2);
+//!         let __bs_result = async { BODY }.await;    // `return` and `?` end the attempt
+//!         let __bs_delay = match __bs_result {
+//!             Ok(value) => return Ok(value),
+//!             Err(error) => match __bs_call.on_error(&error, ..) {
+//!                 Some(delay) => delay,
+//!                 None => return Err(error),
+//!             },
+//!         };
+//!         sleep(__bs_delay).await;
+//!     }
+//! }
+//! ```
+//!
+//! The body is spliced unchanged, once, inside the loop: it may borrow `&mut self` and
+//! local state, which a closure handed to the runtime could not.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{AttrStyle, FnArg, ItemFn, Pat, PatIdent, ReturnType, Signature, Type, TypeReference};
+
+use crate::config::{BackoffConfig, Jitter, RetryConfig};
+use crate::duration::DurationValue;
+
+/// Checks that `func` can be retried under `config`; all problems at once.
+pub(crate) fn check_fn(func: &ItemFn, config: &RetryConfig) -> syn::Result<()> {
+    let mut errors = crate::args::Errors::default();
+    let sig = &func.sig;
+    if let Some(constness) = &sig.constness {
+        errors.at(
+            constness.span(),
+            "`#[retry]` cannot go on a `const fn`: retrying sleeps between attempts, which a \
+             const fn cannot do",
+        );
+    }
+    if let (None, Some((name, _))) = (&sig.asyncness, &config.timeout) {
+        errors.at(
+            name.span(),
+            "`timeout` needs an `async fn`: a blocking call cannot be interrupted; bound the \
+             time inside the body instead",
+        );
+    }
+    if let Err(error) = return_type(sig) {
+        errors.push(error);
+    }
+    errors.finish()
+}
+
+/// The fn's return type, when it can be a `Result`. Types that never are get a precise
+/// error here; a path type is checked by the compiler through `IsResult`, so that aliases
+/// such as `io::Result<T>` work.
+fn return_type(sig: &Signature) -> syn::Result<&Type> {
+    let expected = "`#[retry]` needs a fn that returns `Result<T, E>` (or an alias of it)";
+    let ty = match &sig.output {
+        ReturnType::Default => {
+            return Err(syn::Error::new(
+                sig.paren_token.span.close(),
+                format!("{expected}; this fn returns `()`"),
+            ));
+        }
+        ReturnType::Type(_, ty) => &**ty,
+    };
+    let not_result = match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Option")
+        }
+        Type::Paren(_) | Type::Group(_) | Type::Macro(_) => false,
+        _ => true,
+    };
+    if not_result {
+        return Err(syn::Error::new(ty.span(), expected));
+    }
+    if let Some(span) = find_impl_trait(ty.to_token_stream()) {
+        return Err(syn::Error::new(
+            span,
+            "`impl Trait` in the return type of a `#[retry]` fn is not supported: name the \
+             type, or box it",
+        ));
+    }
+    Ok(ty)
+}
+
+fn find_impl_trait(tokens: TokenStream) -> Option<Span> {
+    tokens.into_iter().find_map(|tt| match tt {
+        TokenTree::Ident(ident) if ident == "impl" => Some(ident.span()),
+        TokenTree::Group(group) => find_impl_trait(group.stream()),
+        _ => None,
+    })
+}
+
+/// The whole rewritten fn. `check_fn` has passed.
+pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
+    let krate = config
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::backstop));
+    let private = quote!(#krate::__private);
+    let ret = match &func.sig.output {
+        ReturnType::Type(_, ty) => (**ty).clone(),
+        ReturnType::Default => syn::parse_quote!(()),
+    };
+    let ret_span = ret.span();
+    let is_async = func.sig.asyncness.is_some();
+    let at = Span::mixed_site();
+
+    let rebinds = rebind_arguments(&mut func.sig, &private);
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
+        .attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let vis = &func.vis;
+    let sig = &func.sig;
+    let body = &func.block;
+
+    let policy = policy(&config, &private);
+    // A policy made of literals is a `const` item, so the loop reads it from static memory;
+    // one that names a `Duration` expression may use `Self` or generics, which a nested
+    // item cannot, so it lives in the fn's frame instead.
+    let policy = if config.uses_expressions() {
+        quote_spanned!(at=> let __bs_policy = &const { #policy };)
+    } else {
+        quote_spanned!(at=>
+            const __BS_POLICY: #private::RetryPolicy = #policy;
+            let __bs_policy = &__BS_POLICY;
+        )
+    };
+    let classifier = match (&config.when, &config.classify) {
+        (Some(when), _) => quote!(#private::when::<#ret, _>(#when)),
+        (_, Some(classify)) => quote!(#private::classify::<#ret, _>(#classify)),
+        _ => quote_spanned!(ret_span=> #private::by_retryable::<#ret>()),
+    };
+    let hook = match &config.on_retry {
+        Some(hook) => quote!(&#private::on_retry::<#ret, _>(#hook)),
+        None => quote!(&()),
+    };
+    let (key, context) = match &config.context {
+        Some(ctx) => (
+            quote_spanned!(at=> let __bs_key = #private::IdempotencyKey::random();),
+            quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_call.attempt(), __bs_key);),
+        ),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let give_up = match &config.fallback {
+        Some(fallback) => quote_spanned!(at=> (#fallback)(__bs_err)),
+        None => quote_spanned!(at=> ::core::result::Result::Err(__bs_err)),
+    };
+
+    let (start, now, attempt, sleep) = if is_async {
+        let stmts = &body.stmts;
+        let pin_type = quote_spanned! {at=>
+            #[allow(
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::unreachable,
+                clippy::needless_return
+            )]
+            if false {
+                let __bs_type: #ret = ::core::unreachable!();
+                return __bs_type;
+            }
+        };
+        let block = quote_spanned!(body.brace_token.span.join()=> async { #pin_type #(#stmts)* });
+        let attempt = match &config.timeout {
+            Some((_, limit)) => {
+                let limit = nonzero(limit, "`timeout` must be above zero", &private);
+                quote_spanned! {at=>
+                    match #private::timeout(const { #limit }, #block).await {
+                        ::core::result::Result::Ok(__bs_done) => __bs_done,
+                        ::core::result::Result::Err(__bs_expired) => {
+                            ::core::result::Result::Err(#private::timed_out(__bs_expired.limit))
+                        }
+                    }
+                }
+            }
+            None => quote_spanned!(at=> #block.await),
+        };
+        (
+            quote_spanned!(at=> #private::Call::timed(__bs_policy)),
+            quote!(#private::async_now),
+            attempt,
+            quote_spanned!(at=> #private::sleep(__bs_delay).await;),
+        )
+    } else {
+        (
+            quote_spanned!(at=> #private::Call::blocking(__bs_policy)),
+            quote!(#private::blocking_now),
+            quote_spanned!(at=> #private::attempt::<#ret, _>(|| #body)),
+            quote_spanned!(at=> #private::sleep_blocking(__bs_delay);),
+        )
+    };
+    let into_result = quote_spanned!(ret_span=> #private::IsResult::into_result);
+
+    quote_spanned! {at=>
+        #(#outer_attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #policy
+            let __bs_classifier = #classifier;
+            #key
+            let mut __bs_call = #start;
+            loop {
+                #(#rebinds)*
+                #context
+                let __bs_result = #attempt;
+                let __bs_delay = match #into_result(__bs_result) {
+                    ::core::result::Result::Ok(__bs_ok) => {
+                        return ::core::result::Result::Ok(__bs_ok);
+                    }
+                    ::core::result::Result::Err(__bs_err) => {
+                        let __bs_next = {
+                            use #private::{NoDebug as _, ViaDebug as _};
+                            let __bs_debug = (&#private::DebugProbe(&__bs_err)).debug();
+                            __bs_call.on_error(&__bs_err, &__bs_classifier, #hook, __bs_debug, #now)
+                        };
+                        match __bs_next {
+                            ::core::option::Option::Some(__bs_delay) => __bs_delay,
+                            ::core::option::Option::None => return #give_up,
+                        }
+                    }
+                };
+                #sleep
+            }
+        }
+    }
+}
+
+/// Gives each argument again to every attempt, and returns the statements that do so.
+///
+/// A plain `name: Type` stays in the signature and is shadowed per attempt; a pattern
+/// argument gets a private name in the signature and is destructured per attempt; `&mut`
+/// references are reborrowed rather than cloned; `_` is left alone.
+fn rebind_arguments(sig: &mut Signature, private: &TokenStream) -> Vec<TokenStream> {
+    let mut rebinds = Vec::new();
+    for (index, arg) in sig.inputs.iter_mut().enumerate() {
+        let FnArg::Typed(arg) = arg else { continue };
+        let span = arg.span();
+        let reborrow = matches!(
+            &*arg.ty,
+            Type::Reference(TypeReference {
+                mutability: Some(_),
+                ..
+            })
+        );
+        match &mut *arg.pat {
+            Pat::Wild(_) => {}
+            Pat::Ident(PatIdent {
+                by_ref: None,
+                subpat: None,
+                mutability,
+                ident,
+                ..
+            }) => {
+                let mutability = mutability.take();
+                rebinds.push(if reborrow {
+                    quote_spanned!(span=> let #mutability #ident = &mut *#ident;)
+                } else {
+                    quote_spanned!(span=> let #mutability #ident = #private::Rebind::rebind(&#ident);)
+                });
+            }
+            pattern => {
+                let name = format_ident!("__bs_arg{}", index, span = Span::mixed_site());
+                let original = std::mem::replace(pattern, syn::parse_quote!(#name));
+                rebinds
+                    .push(quote_spanned!(span=> let #original = #private::Rebind::rebind(&#name);));
+            }
+        }
+    }
+    rebinds
+}
+
+/// The policy as a const expression.
+fn policy(config: &RetryConfig, private: &TokenStream) -> TokenStream {
+    let attempts = config.attempts.unwrap_or(3);
+    let max_elapsed = config.max_elapsed.as_ref().map(|d| {
+        let d = nonzero(d, "`max_elapsed` must be above zero", private);
+        quote!(.with_max_elapsed(#d))
+    });
+    let max_retry_after = config.max_retry_after.as_ref().map(|d| {
+        let d = d.to_tokens();
+        quote!(.with_max_retry_after(#d))
+    });
+    let backoff = config.backoff.as_ref().map(|b| {
+        let b = backoff(b, private);
+        quote!(.with_backoff(#b))
+    });
+    let jitter = match config.jitter.unwrap_or(Jitter::Full) {
+        Jitter::None => quote!(None),
+        Jitter::Full => quote!(Full),
+        Jitter::Equal => quote!(Equal),
+        Jitter::Decorrelated => quote!(Decorrelated),
+    };
+    quote! {
+        #private::RetryPolicy::new()
+            .with_attempts(#attempts)
+            #max_elapsed
+            #max_retry_after
+            #backoff
+            .with_jitter(#private::Jitter::#jitter)
+    }
+}
+
+fn backoff(config: &BackoffConfig, private: &TokenStream) -> TokenStream {
+    let checked = |call: TokenStream| {
+        quote! {
+            match #call {
+                ::core::result::Result::Ok(__bs_backoff) => __bs_backoff,
+                ::core::result::Result::Err(__bs_invalid) => __bs_invalid.panic_in_const(),
+            }
+        }
+    };
+    let default_max = |initial: &TokenStream| quote!(#private::default_max(#initial));
+    match config {
+        BackoffConfig::Constant(delay) => {
+            let delay = delay.to_tokens();
+            quote!(#private::Backoff::constant(#delay))
+        }
+        BackoffConfig::Linear { initial, step, max } => {
+            let initial = initial.to_tokens();
+            let step = step
+                .as_ref()
+                .map_or_else(|| initial.clone(), DurationValue::to_tokens);
+            let max = max
+                .as_ref()
+                .map_or_else(|| default_max(&initial), DurationValue::to_tokens);
+            checked(quote!(#private::Backoff::linear(#initial, #step, #max)))
+        }
+        BackoffConfig::Exponential {
+            initial,
+            factor,
+            max,
+        } => {
+            let initial = initial.to_tokens();
+            let factor = proc_macro2::Literal::f64_suffixed(factor.unwrap_or(2.0));
+            let max = max
+                .as_ref()
+                .map_or_else(|| default_max(&initial), DurationValue::to_tokens);
+            checked(quote!(#private::Backoff::exponential(#initial, #factor, #max)))
+        }
+    }
+}
+
+/// A duration that const evaluation rejects when it is zero; literal zeros were already
+/// rejected by the macro, this catches `Duration` expressions.
+fn nonzero(duration: &DurationValue, message: &str, private: &TokenStream) -> TokenStream {
+    let tokens = duration.to_tokens();
+    match duration {
+        DurationValue::Known { .. } => tokens,
+        DurationValue::Expr(_) => {
+            quote_spanned!(duration.span()=> #private::nonzero_duration(#tokens, #message))
+        }
+    }
+}
