@@ -8,6 +8,7 @@ use proc_macro::TokenStream;
 
 mod args;
 mod config;
+mod derive;
 mod duration;
 mod expand;
 mod suggest;
@@ -16,6 +17,13 @@ mod suggest;
 #[proc_macro_attribute]
 pub fn retry(args: TokenStream, item: TokenStream) -> TokenStream {
     retry_impl(args.into(), item.into()).into()
+}
+
+/// Implements `Retryable` for an enum from a mark on each variant; see the `backstop`
+/// crate.
+#[proc_macro_derive(Retryable, attributes(retryable))]
+pub fn derive_retryable(input: TokenStream) -> TokenStream {
+    derive::retryable(input.into()).into()
 }
 
 fn retry_impl(
