@@ -127,22 +127,23 @@ impl<T: Clone> Rebind for T {
     note = "retrying needs an error to decide on; an alias of `Result` such as `io::Result<T>` \
             works too"
 )]
-pub trait IsResult {
-    /// The success type.
-    type Ok;
+pub trait IsResult: Sized {
     /// The error type.
     type Err;
-    /// The value as a plain `Result`.
-    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+    /// `Ok(self)` when `self` is a success, to be returned as it is; `Err` with the error
+    /// otherwise.
+    fn into_error(self) -> Result<Self, Self::Err>;
 }
 
 impl<T, E> IsResult for Result<T, E> {
-    type Ok = T;
     type Err = E;
 
-    #[inline]
-    fn into_result(self) -> Self {
-        self
+    #[inline(always)]
+    fn into_error(self) -> Result<Self, E> {
+        match self {
+            Ok(value) => Ok(Ok(value)),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -173,13 +174,13 @@ pub fn on_retry<R: IsResult, F: Fn(&R::Err, &AttemptState)>(hook: F) -> F {
 
 /// The classifier of a function without `when` or `classify`: its error's `Retryable`
 /// impl. The bound is here, on the user's return type, so that a missing impl is reported
-/// there.
+/// there once; the fn pointer carries no further bound.
 #[inline]
-pub fn by_retryable<R: IsResult>() -> ByRetryable
+pub fn by_retryable<R: IsResult>() -> fn(&R::Err) -> Classification
 where
     R::Err: Retryable,
 {
-    ByRetryable
+    <R::Err as Retryable>::classify
 }
 
 /// Checks that the error type can take an expired attempt, for the `timeout` option.

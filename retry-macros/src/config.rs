@@ -124,8 +124,8 @@ impl RetryConfig {
 }
 
 impl RetryConfig {
-    /// Whether any duration is a `Duration` expression rather than a literal.
-    pub(crate) fn uses_expressions(&self) -> bool {
+    /// The `Duration` expressions among the options, which the compiler checks.
+    pub(crate) fn duration_expressions(&self) -> impl Iterator<Item = &Expr> {
         let backoff = match &self.backoff {
             Some(BackoffConfig::Constant(d)) => vec![Some(d)],
             Some(BackoffConfig::Linear { initial, step, max }) => {
@@ -145,7 +145,10 @@ impl RetryConfig {
         .into_iter()
         .chain(backoff)
         .flatten()
-        .any(|d| d.nanos().is_none())
+        .filter_map(|d| match d {
+            DurationValue::Expr(expr) => Some(expr),
+            DurationValue::Known { .. } => None,
+        })
     }
 }
 

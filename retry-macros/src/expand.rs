@@ -79,13 +79,11 @@ fn return_type(sig: &Signature) -> syn::Result<&Type> {
         ReturnType::Type(_, ty) => &**ty,
     };
     let not_result = match ty {
+        // Aliases of `Result` are paths too; only names that are surely something else are
+        // rejected here, the rest is left to the compiler through `IsResult`.
         Type::Path(path) => {
-            path.qself.is_none()
-                && path
-                    .path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Option")
+            let last = path.path.segments.last();
+            path.qself.is_none() && last.is_some_and(|s| NOT_RESULTS.iter().any(|n| s.ident == n))
         }
         Type::Paren(_) | Type::Group(_) | Type::Macro(_) => false,
         _ => true,
@@ -101,6 +99,20 @@ fn return_type(sig: &Signature) -> syn::Result<&Type> {
         ));
     }
     Ok(ty)
+}
+
+const NOT_RESULTS: [&str; 22] = [
+    "Option", "Vec", "String", "Box", "Self", "bool", "char", "str", "u8", "u16", "u32", "u64",
+    "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
+];
+
+/// Whether `tokens` name `Self` or one of `generics`.
+fn mentions(tokens: TokenStream, generics: &[String]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => ident == "Self" || generics.iter().any(|g| ident == g),
+        TokenTree::Group(group) => mentions(group.stream(), generics),
+        _ => false,
+    })
 }
 
 fn find_impl_trait(tokens: TokenStream) -> Option<Span> {
@@ -136,10 +148,24 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     let body = &func.block;
 
     let policy = policy(&config, &private);
-    // A policy made of literals is a `const` item, so the loop reads it from static memory;
-    // one that names a `Duration` expression may use `Self` or generics, which a nested
-    // item cannot, so it lives in the fn's frame instead.
-    let policy = if config.uses_expressions() {
+    // The policy is a `const` item: the loop reads it from static memory, and the compiler
+    // evaluates it (and rejects a zero `Duration` constant) even under `cargo check`. An
+    // expression that names `Self` or a generic parameter cannot go in a nested item, so
+    // that policy is an inline `const` block in the fn's frame instead.
+    let generics: Vec<String> = func
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(ty) => Some(ty.ident.to_string()),
+            syn::GenericParam::Const(konst) => Some(konst.ident.to_string()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let names_outer = |expr: &syn::Expr| mentions(expr.to_token_stream(), &generics);
+    let inline_consts = config.duration_expressions().any(names_outer);
+    let policy = if inline_consts {
         quote_spanned!(at=> let __bs_policy = &const { #policy };)
     } else {
         quote_spanned!(at=>
@@ -150,7 +176,10 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     let classifier = match (&config.when, &config.classify) {
         (Some(when), _) => quote!(#private::when::<#ret, _>(#when)),
         (_, Some(classify)) => quote!(#private::classify::<#ret, _>(#classify)),
-        _ => quote_spanned!(ret_span=> #private::by_retryable::<#ret>()),
+        _ => {
+            let by_retryable = respan(quote!(#private::by_retryable), ret_span);
+            quote_spanned!(ret_span=> #by_retryable::<#ret>())
+        }
     };
     let hook = match &config.on_retry {
         Some(hook) => quote!(&#private::on_retry::<#ret, _>(#hook)),
@@ -186,8 +215,16 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         let attempt = match &config.timeout {
             Some((_, limit)) => {
                 let limit = nonzero(limit, "`timeout` must be above zero", &private);
+                let limit = if inline_consts {
+                    quote_spanned!(at=> const { #limit })
+                } else {
+                    quote_spanned!(at=> {
+                        const __BS_TIMEOUT: ::core::time::Duration = #limit;
+                        __BS_TIMEOUT
+                    })
+                };
                 quote_spanned! {at=>
-                    match #private::timeout(const { #limit }, #block).await {
+                    match #private::timeout(#limit, #block).await {
                         ::core::result::Result::Ok(__bs_done) => __bs_done,
                         ::core::result::Result::Err(__bs_expired) => {
                             ::core::result::Result::Err(#private::timed_out(__bs_expired.limit))
@@ -211,7 +248,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             quote_spanned!(at=> #private::sleep_blocking(__bs_delay);),
         )
     };
-    let into_result = quote_spanned!(ret_span=> #private::IsResult::into_result);
+    let into_error = respan(quote!(#private::IsResult::into_error), ret_span);
 
     quote_spanned! {at=>
         #(#outer_attrs)*
@@ -225,10 +262,8 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
                 #(#rebinds)*
                 #context
                 let __bs_result = #attempt;
-                let __bs_delay = match #into_result(__bs_result) {
-                    ::core::result::Result::Ok(__bs_ok) => {
-                        return ::core::result::Result::Ok(__bs_ok);
-                    }
+                let __bs_delay = match #into_error(__bs_result) {
+                    ::core::result::Result::Ok(__bs_done) => return __bs_done,
                     ::core::result::Result::Err(__bs_err) => {
                         let __bs_next = {
                             use #private::{NoDebug as _, ViaDebug as _};
@@ -369,7 +404,26 @@ fn nonzero(duration: &DurationValue, message: &str, private: &TokenStream) -> To
     match duration {
         DurationValue::Known { .. } => tokens,
         DurationValue::Expr(_) => {
+            // Spanned on the user's expression, so a failed const evaluation points there.
+            let private = respan(private.clone(), duration.span());
             quote_spanned!(duration.span()=> #private::nonzero_duration(#tokens, #message))
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(group) = &tt {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tt = TokenTree::Group(inner);
+            }
+            tt.set_span(span);
+            tt
+        })
+        .collect()
 }

@@ -1,0 +1,8 @@
+#[backstop::retry(context = "ctx")]
+fn fetch() -> std::io::Result<()> {
+    Ok(())
+}
+
+fn main() {
+    fetch().unwrap();
+}

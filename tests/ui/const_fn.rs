@@ -1,0 +1,8 @@
+#[backstop::retry]
+const fn fetch() -> Result<(), std::io::ErrorKind> {
+    Ok(())
+}
+
+fn main() {
+    fetch().unwrap();
+}

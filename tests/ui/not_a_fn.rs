@@ -1,0 +1,6 @@
+#[backstop::retry(attempts = 2)]
+struct Client;
+
+fn main() {
+    let _ = Client;
+}

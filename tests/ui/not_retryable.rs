@@ -1,0 +1,11 @@
+#[derive(Debug)]
+struct Opaque;
+
+#[backstop::retry]
+fn fetch() -> Result<(), Opaque> {
+    Ok(())
+}
+
+fn main() {
+    fetch().unwrap();
+}

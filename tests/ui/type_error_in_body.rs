@@ -1,0 +1,8 @@
+#[backstop::retry]
+fn fetch() -> std::io::Result<u32> {
+    Ok("not a number")
+}
+
+fn main() {
+    fetch().unwrap();
+}
