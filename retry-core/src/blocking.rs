@@ -96,7 +96,8 @@ impl<'p, C, H, K> Retry<'p, C, H, K> {
         H: OnRetry<E>,
         K: Clock,
     {
-        let start = RetryState::needs_start(self.policy).then(|| self.clock.now());
+        let start =
+            (RetryState::needs_start(self.policy) || H::READS_ELAPSED).then(|| self.clock.now());
         let mut state = RetryState::new(self.policy, start);
         loop {
             let error = match op() {

@@ -144,7 +144,9 @@ where
         loop {
             match this.stage.as_mut().project() {
                 StageProj::Ready => {
-                    if this.state.attempt() == 1 && RetryState::needs_start(this.state.policy()) {
+                    if this.state.attempt() == 1
+                        && (RetryState::needs_start(this.state.policy()) || H::READS_ELAPSED)
+                    {
                         *this.state = RetryState::new(this.state.policy(), Some(this.timer.now()));
                     }
                     let attempt = (this.op)();

@@ -46,11 +46,17 @@ impl<E: ?Sized, F: Fn(&E) -> bool> Classifier<E> for When<F> {
 ///
 /// Implemented by `()` (no hook) and by any `Fn(&E, &AttemptState)`.
 pub trait OnRetry<E: ?Sized> {
+    /// Whether the hook reads [`AttemptState::elapsed`], so that the driver must read the
+    /// clock when the call starts. Only `()` says no.
+    const READS_ELAPSED: bool = true;
+
     /// Called with the error of the attempt that failed, before sleeping.
     fn on_retry(&self, error: &E, state: &AttemptState);
 }
 
 impl<E: ?Sized> OnRetry<E> for () {
+    const READS_ELAPSED: bool = false;
+
     #[inline]
     fn on_retry(&self, _: &E, _: &AttemptState) {}
 }

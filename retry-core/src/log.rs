@@ -13,7 +13,6 @@ pub(crate) fn retrying(state: &AttemptState, error: Option<&dyn Debug>) {
     tracing::debug!(
         attempt = state.attempt,
         delay_ms = state.next_delay.as_secs_f64() * 1e3,
-        elapsed_ms = state.elapsed.as_secs_f64() * 1e3,
         error = error.map(tracing::field::debug),
         "retrying after error",
     );

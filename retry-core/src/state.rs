@@ -14,7 +14,9 @@ pub struct AttemptState {
     pub attempt: u32,
     /// How long the call sleeps before the next attempt.
     pub next_delay: Duration,
-    /// Time since the call started.
+    /// Time since the call started. Drivers read the clock at the start only when the
+    /// policy has a deadline or a hook wants this; otherwise it counts from the first
+    /// failure.
     pub elapsed: Duration,
 }
 

@@ -112,9 +112,7 @@ impl RetryConfig {
                          attempt's context",
                     ),
                 },
-                "crate" => {
-                    config.krate = errors.ok(args::path(&value, "crate", "the `backstop` crate"));
-                }
+                "crate" => config.krate = errors.ok(crate_path(&value)),
                 _ => unreachable!("every name in RETRY_OPTIONS is handled"),
             }
         }
@@ -150,6 +148,20 @@ impl RetryConfig {
             DurationValue::Known { .. } => None,
         })
     }
+}
+
+/// The facade's path: a plain module path, since the expansion imports from it.
+fn crate_path(value: &Expr) -> syn::Result<Path> {
+    let path = args::path(value, "crate", "the `backstop` crate")?;
+    let plain = path.segments.iter().all(|s| s.arguments.is_none())
+        && path.segments.first().is_some_and(|s| s.ident != "Self");
+    if !plain {
+        return Err(syn::Error::new(
+            value.span(),
+            "expected `crate = <path>` naming the `backstop` crate, such as `::backstop`",
+        ));
+    }
+    Ok(path)
 }
 
 /// A duration that must be above zero, when known.

@@ -181,6 +181,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             quote_spanned!(ret_span=> #by_retryable::<#ret>())
         }
     };
+    let hooked = config.on_retry.is_some();
     let hook = match &config.on_retry {
         Some(hook) => quote!(&#private::on_retry::<#ret, _>(#hook)),
         None => quote!(&()),
@@ -235,14 +236,14 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             None => quote_spanned!(at=> #block.await),
         };
         (
-            quote_spanned!(at=> #private::Call::timed(__bs_policy)),
+            quote_spanned!(at=> #private::Call::timed(__bs_policy, #hooked)),
             quote!(#private::async_now),
             attempt,
             quote_spanned!(at=> #private::sleep(__bs_delay).await;),
         )
     } else {
         (
-            quote_spanned!(at=> #private::Call::blocking(__bs_policy)),
+            quote_spanned!(at=> #private::Call::blocking(__bs_policy, #hooked)),
             quote!(#private::blocking_now),
             quote_spanned!(at=> #private::attempt::<#ret, _>(|| #body)),
             quote_spanned!(at=> #private::sleep_blocking(__bs_delay);),

@@ -57,3 +57,143 @@ fn with_error(item: proc_macro2::TokenStream, error: syn::Error) -> proc_macro2:
     out.extend(item);
     out
 }
+
+#[cfg(test)]
+mod never_panics {
+    //! The macro returns an error or an expansion for any input, never a panic, and what
+    //! it returns always parses as Rust items.
+
+    use proc_macro2::TokenStream;
+    use proptest::prelude::*;
+
+    use super::retry_impl;
+
+    const ITEMS: [&str; 6] = [
+        "fn f(x: u32) -> Result<u32, E> { Ok(x) }",
+        "async fn f(&mut self, (a, b): (u8, u8), mut v: Vec<u8>) -> io::Result<()> { Ok(()) }",
+        "const fn f() -> Result<(), E> { Ok(()) }",
+        "fn f() {}",
+        "struct S;",
+        "fn f<'a, T: Clone>(t: &'a T, _: impl Fn()) -> Result<&'a T, E> where T: Send { Ok(t) }",
+    ];
+
+    const NAMES: [&str; 16] = [
+        "attempts",
+        "max_elapsed",
+        "max_retry_after",
+        "backoff",
+        "jitter",
+        "timeout",
+        "when",
+        "classify",
+        "on_retry",
+        "context",
+        "fallback",
+        "crate",
+        "atempts",
+        "r#attempts",
+        "step",
+        "factor",
+    ];
+
+    const VALUES: [&str; 30] = [
+        "0",
+        "1",
+        "3",
+        "4294967296",
+        "-1",
+        "1.5",
+        "250ms",
+        "0ms",
+        "1.5s",
+        "2m",
+        "1h",
+        "5sec",
+        "\"250ms\"",
+        "\"\"",
+        "\"-1s\"",
+        "0.5ns",
+        "99999999999999999999999h",
+        "-5s",
+        "full",
+        "none",
+        "constant(10ms)",
+        "linear(1s, step = 2s, max = 1s)",
+        "exponential(0ms, factor = 0.5)",
+        "exponential(100ms, factor = 2, max = 10s, max = 1s)",
+        "fibonacci(1s)",
+        "|e| true",
+        "Self::X",
+        "ctx",
+        "::backstop",
+        "Duration::from_secs(1)",
+    ];
+
+    fn tokens(src: &str) -> TokenStream {
+        src.parse().unwrap_or_default()
+    }
+
+    /// Expands; when the item itself is valid Rust, so must the output be.
+    fn run(args: TokenStream, item: TokenStream) {
+        let valid_input = syn::parse2::<syn::File>(item.clone()).is_ok();
+        let out = retry_impl(args, item);
+        if valid_input {
+            assert!(
+                syn::parse2::<syn::File>(out.clone()).is_ok(),
+                "unparsable output: {out}"
+            );
+        }
+    }
+
+    fn option_list() -> impl Strategy<Value = String> {
+        let option = (0..NAMES.len(), 0..VALUES.len(), any::<bool>()).prop_map(|(n, v, eq)| {
+            if eq {
+                format!("{} = {}", NAMES[n], VALUES[v])
+            } else {
+                NAMES[n].to_string()
+            }
+        });
+        proptest::collection::vec(option, 0..6).prop_map(|opts| opts.join(", "))
+    }
+
+    /// Random token soup: words, punctuation, literals and balanced groups.
+    fn soup() -> impl Strategy<Value = String> {
+        let atom = prop_oneof![
+            (0..NAMES.len()).prop_map(|i| NAMES[i].to_string()),
+            (0..VALUES.len()).prop_map(|i| VALUES[i].to_string()),
+            prop::sample::select(vec![
+                "=", ",", "-", "|", "::", ".", ";", "#", "!", "&", "'a"
+            ])
+            .prop_map(str::to_string),
+        ];
+        proptest::collection::vec(atom, 0..12).prop_flat_map(|atoms| {
+            (
+                Just(atoms.join(" ")),
+                prop::sample::select(vec!["", "()", "[]", "{}"]),
+            )
+                .prop_map(|(inner, group)| match group {
+                    "" => inner,
+                    g => format!("{}{inner}{}", &g[..1], &g[1..]),
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_option_lists(options in option_list(), item in 0..ITEMS.len()) {
+            run(tokens(&options), tokens(ITEMS[item]));
+        }
+
+        #[test]
+        fn random_token_soup(args in soup(), item in soup()) {
+            run(tokens(&args), tokens(&item));
+        }
+
+        #[test]
+        fn soup_on_a_real_fn(args in soup(), item in 0..ITEMS.len()) {
+            run(tokens(&args), tokens(ITEMS[item]));
+        }
+    }
+}
