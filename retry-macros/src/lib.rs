@@ -1,8 +1,9 @@
 //! The attribute macros of backstop. Use them through the `backstop` crate, whose
 //! documentation describes every option.
 //!
-//! The crate is a pipeline: [`args`] reads the options' shape, [`config`] what they mean
-//! (range checks happen there), [`expand`] checks the fn and writes the retry loop.
+//! The crate is a pipeline: `args` reads the options' shape, `config` what they mean
+//! (range checks happen there), `expand` checks the fn and writes the retry loop; `derive`
+//! implements `Retryable`.
 
 use proc_macro::TokenStream;
 
