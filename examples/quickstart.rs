@@ -24,7 +24,10 @@ enum FetchError {
     /// The attempt took longer than its timeout.
     TimedOut,
     /// The service answered with an error status, maybe with a `Retry-After`.
-    Status { code: u16, retry_after: Option<Duration> },
+    Status {
+        code: u16,
+        retry_after: Option<Duration>,
+    },
 }
 
 impl Retryable for FetchError {
@@ -32,7 +35,10 @@ impl Retryable for FetchError {
         match self {
             FetchError::Io(error) => error.classify(),
             FetchError::TimedOut => Classification::Transient,
-            FetchError::Status { retry_after: Some(wait), .. } => Classification::RetryAfter(*wait),
+            FetchError::Status {
+                retry_after: Some(wait),
+                ..
+            } => Classification::RetryAfter(*wait),
             FetchError::Status { code, .. } if *code >= 500 => Classification::Transient,
             FetchError::Status { .. } => Classification::Permanent,
         }
@@ -123,7 +129,9 @@ const SCRIPT: [Behaviour; 7] = [
 /// Serves `SCRIPT` in order, one connection at a time.
 async fn flaky_service(listener: TcpListener, served: Arc<AtomicUsize>) {
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
         let n = served.fetch_add(1, Ordering::SeqCst);
         let behaviour = SCRIPT[n % SCRIPT.len()];
         tokio::spawn(async move {
@@ -161,10 +169,16 @@ async fn main() -> std::io::Result<()> {
         match fetch(&address, path).await {
             Ok(body) => println!("  => 200 {body:?} in {} ms\n", start.elapsed().as_millis()),
             Err(error) => {
-                println!("  => gave up with {error:?} in {} ms\n", start.elapsed().as_millis())
+                println!(
+                    "  => gave up with {error:?} in {} ms\n",
+                    start.elapsed().as_millis()
+                )
             }
         }
     }
-    println!("the service saw {} requests for 3 calls", served.load(Ordering::SeqCst));
+    println!(
+        "the service saw {} requests for 3 calls",
+        served.load(Ordering::SeqCst)
+    );
     Ok(())
 }

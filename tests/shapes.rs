@@ -358,3 +358,39 @@ async fn annotated_futures_can_be_spawned() {
     let handle = tokio::spawn(sendable(&COUNTER));
     assert_eq!(handle.await.unwrap().unwrap(), 2);
 }
+
+#[async_trait::async_trait]
+trait Store {
+    async fn load(&self, key: String, counter: &AtomicU32) -> Result<String, Error>;
+}
+
+struct Remote;
+
+#[async_trait::async_trait]
+impl Store for Remote {
+    #[retry(attempts = 3, backoff = constant(10ms), jitter = none, timeout = 1s)]
+    async fn load(&self, key: String, counter: &AtomicU32) -> Result<String, Error> {
+        let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        tokio::task::yield_now().await;
+        if n < 3 {
+            Err(Error::Busy)
+        } else {
+            Ok(format!("{key}{n}"))
+        }
+    }
+}
+
+impl From<backstop::TimedOut> for Error {
+    fn from(_: backstop::TimedOut) -> Self {
+        Error::Busy
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn methods_rewritten_by_async_trait_retry_too() {
+    let counter = AtomicU32::new(0);
+    let start = tokio::time::Instant::now();
+    let store: &dyn Store = &Remote;
+    assert_eq!(store.load("k".into(), &counter).await, Ok("k3".into()));
+    assert_eq!(start.elapsed(), Duration::from_millis(20));
+}

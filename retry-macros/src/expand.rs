@@ -40,6 +40,80 @@ use syn::{AttrStyle, FnArg, ItemFn, Pat, PatIdent, ReturnType, Signature, Type, 
 use crate::config::{BackoffConfig, Jitter, RetryConfig};
 use crate::duration::DurationValue;
 
+/// How the fn runs: the loop differs for blocking and async bodies, and a method that
+/// `#[async_trait]` has already rewritten keeps its boxed-future signature.
+enum Shape<'a> {
+    Blocking,
+    Async,
+    /// `fn f(..) -> Pin<Box<dyn Future<Output = R> + ..>> { Box::pin(async move { .. }) }`
+    AsyncTrait {
+        output: Box<Type>,
+        pin: &'a syn::Expr,
+        block: &'a syn::Block,
+    },
+}
+
+fn shape(func: &ItemFn) -> Shape<'_> {
+    if func.sig.asyncness.is_some() {
+        return Shape::Async;
+    }
+    let boxed = match (&func.sig.output, func.block.stmts.as_slice()) {
+        (ReturnType::Type(_, ty), [syn::Stmt::Expr(syn::Expr::Call(call), None)]) => {
+            future_output(ty).zip(match call.args.first() {
+                Some(syn::Expr::Async(block))
+                    if call.args.len() == 1 && block.capture.is_some() =>
+                {
+                    Some((&*call.func, &block.block))
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    };
+    match boxed {
+        Some((output, (pin, block))) => Shape::AsyncTrait {
+            output: Box::new(output),
+            pin,
+            block,
+        },
+        None => Shape::Blocking,
+    }
+}
+
+/// `R` in `Pin<Box<dyn Future<Output = R> + ..>>`.
+fn future_output(ty: &Type) -> Option<Type> {
+    let first_type = |ty: &Type, name: &str| -> Option<Type> {
+        let Type::Path(path) = ty else { return None };
+        let last = path.path.segments.last().filter(|s| s.ident == name)?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(inner) => Some(inner.clone()),
+            _ => None,
+        })
+    };
+    let boxed = first_type(ty, "Pin")?;
+    let Type::TraitObject(object) = first_type(&boxed, "Box")? else {
+        return None;
+    };
+    object.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last().filter(|s| s.ident == "Future")?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => {
+                Some(assoc.ty.clone())
+            }
+            _ => None,
+        })
+    })
+}
+
 /// Checks that `func` can be retried under `config`; all problems at once.
 pub(crate) fn check_fn(func: &ItemFn, config: &RetryConfig) -> syn::Result<()> {
     let mut errors = crate::args::Errors::default();
@@ -51,14 +125,19 @@ pub(crate) fn check_fn(func: &ItemFn, config: &RetryConfig) -> syn::Result<()> {
              const fn cannot do",
         );
     }
-    if let (None, Some((name, _))) = (&sig.asyncness, &config.timeout) {
+    let shape = shape(func);
+    if let (Shape::Blocking, Some((name, _))) = (&shape, &config.timeout) {
         errors.at(
             name.span(),
             "`timeout` needs an `async fn`: a blocking call cannot be interrupted; bound the \
              time inside the body instead",
         );
     }
-    if let Err(error) = return_type(sig) {
+    let output = match &shape {
+        Shape::AsyncTrait { output, .. } => Ok(&**output),
+        Shape::Blocking | Shape::Async => return_type(sig),
+    };
+    if let Err(error) = output.and_then(check_output) {
         errors.push(error);
     }
     errors.finish()
@@ -78,6 +157,12 @@ fn return_type(sig: &Signature) -> syn::Result<&Type> {
         }
         ReturnType::Type(_, ty) => &**ty,
     };
+    Ok(ty)
+}
+
+/// Rejects return types that are surely not a `Result`, and `impl Trait`.
+fn check_output(ty: &Type) -> syn::Result<()> {
+    let expected = "`#[retry]` needs a fn that returns `Result<T, E>` (or an alias of it)";
     let not_result = match ty {
         // Aliases of `Result` are paths too; only names that are surely something else are
         // rejected here, the rest is left to the compiler through `IsResult`.
@@ -98,7 +183,7 @@ fn return_type(sig: &Signature) -> syn::Result<&Type> {
              type, or box it",
         ));
     }
-    Ok(ty)
+    Ok(())
 }
 
 const NOT_RESULTS: [&str; 22] = [
@@ -130,12 +215,15 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::backstop));
     let private = quote!(#krate::__private);
-    let ret = match &func.sig.output {
-        ReturnType::Type(_, ty) => (**ty).clone(),
-        ReturnType::Default => syn::parse_quote!(()),
+    let (ret, async_trait) = match shape(&func) {
+        Shape::AsyncTrait { output, pin, block } => (*output, Some((pin.clone(), block.clone()))),
+        Shape::Blocking | Shape::Async => match &func.sig.output {
+            ReturnType::Type(_, ty) => ((**ty).clone(), None),
+            ReturnType::Default => (syn::parse_quote!(()), None),
+        },
     };
     let ret_span = ret.span();
-    let is_async = func.sig.asyncness.is_some();
+    let is_async = func.sig.asyncness.is_some() || async_trait.is_some();
     let at = Span::mixed_site();
 
     let rebinds = rebind_arguments(&mut func.sig, &private);
@@ -199,7 +287,10 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     };
 
     let (start, now, attempt, sleep) = if is_async {
-        let stmts = &body.stmts;
+        let stmts = match &async_trait {
+            Some((_, block)) => &block.stmts,
+            None => &body.stmts,
+        };
         let pin_type = quote_spanned! {at=>
             #[allow(
                 unreachable_code,
@@ -251,10 +342,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     };
     let into_error = respan(quote!(#private::IsResult::into_error), ret_span);
 
-    quote_spanned! {at=>
-        #(#outer_attrs)*
-        #vis #sig {
-            #(#inner_attrs)*
+    let retry_loop = quote_spanned! {at=>
             #policy
             let __bs_classifier = #classifier;
             #key
@@ -279,6 +367,17 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
                 };
                 #sleep
             }
+    };
+    let body = match &async_trait {
+        // The boxed future now runs the whole loop.
+        Some((pin, _)) => quote_spanned!(at=> #pin(async move { #retry_loop })),
+        None => retry_loop,
+    };
+    quote_spanned! {at=>
+        #(#outer_attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            #body
         }
     }
 }
