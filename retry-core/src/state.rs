@@ -294,4 +294,89 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_policy() -> impl Strategy<Value = RetryPolicy> {
+            let nanos = 0u64..=u64::MAX;
+            let jitter = prop::sample::select(vec![
+                Jitter::None,
+                Jitter::Full,
+                Jitter::Equal,
+                Jitter::Decorrelated,
+            ]);
+            (
+                nanos.clone(),
+                1.0f64..64.0,
+                nanos.clone(),
+                jitter,
+                1u32..=u32::MAX,
+                nanos,
+            )
+                .prop_map(|(initial, factor, cap, jitter, attempts, retry_after)| {
+                    let initial = Duration::from_nanos(initial.max(1));
+                    let max = Duration::from_nanos(cap).max(initial);
+                    let backoff = Backoff::exponential(initial, factor, max).unwrap();
+                    RetryPolicy::new()
+                        .with_attempts(attempts)
+                        .with_backoff(backoff)
+                        .with_jitter(jitter)
+                        .with_max_retry_after(Duration::from_nanos(retry_after))
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn transient_delays_never_exceed_the_cap(
+                policy in any_policy(),
+                failures in 1usize..64,
+            ) {
+                let now = Instant::now();
+                let mut state = RetryState::new(&policy, None);
+                for _ in 0..failures {
+                    match state.on_error(Classification::Transient, || now) {
+                        Decision::Retry(next) => {
+                            prop_assert!(next.next_delay <= policy.backoff().max());
+                        }
+                        Decision::GiveUp(why) => {
+                            prop_assert_eq!(why, GiveUp::Exhausted);
+                            break;
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn retry_after_is_never_shortened(
+                policy in any_policy(),
+                wait in 0u64..=u64::MAX,
+            ) {
+                let wait = Duration::from_nanos(wait);
+                let now = Instant::now();
+                let mut state = RetryState::new(&policy, None);
+                match state.on_error(Classification::RetryAfter(wait), || now) {
+                    Decision::Retry(next) => prop_assert!(next.next_delay >= wait),
+                    Decision::GiveUp(GiveUp::RetryAfterTooLong) => {
+                        prop_assert!(wait > policy.max_retry_after());
+                    }
+                    Decision::GiveUp(why) => {
+                        prop_assert_eq!(why, GiveUp::Exhausted);
+                        prop_assert_eq!(policy.attempts(), 1);
+                    }
+                }
+            }
+
+            #[test]
+            fn attempt_counts_saturate_instead_of_overflowing(policy in any_policy()) {
+                let mut state = RetryState::new(&policy, None);
+                state.failed = u32::MAX - 1;
+                let now = Instant::now();
+                let _ = state.on_error(Classification::Transient, || now);
+                let _ = state.on_error(Classification::Transient, || now);
+                prop_assert_eq!(state.attempt(), u32::MAX);
+            }
+        }
+    }
 }
