@@ -42,7 +42,7 @@ use crate::duration::DurationValue;
 
 /// How the fn runs: the loop differs for blocking and async bodies, and a method that
 /// `#[async_trait]` has already rewritten keeps its boxed-future signature.
-enum Shape<'a> {
+pub(crate) enum Shape<'a> {
     Blocking,
     Async,
     /// `fn f(..) -> Pin<Box<dyn Future<Output = R> + ..>> { Box::pin(async move { .. }) }`
@@ -53,7 +53,7 @@ enum Shape<'a> {
     },
 }
 
-fn shape(func: &ItemFn) -> Shape<'_> {
+pub(crate) fn shape(func: &ItemFn) -> Shape<'_> {
     if func.sig.asyncness.is_some() {
         return Shape::Async;
     }
@@ -146,7 +146,7 @@ pub(crate) fn check_fn(func: &ItemFn, config: &RetryConfig) -> syn::Result<()> {
 /// The fn's return type, when it can be a `Result`. Types that never are get a precise
 /// error here; a path type is checked by the compiler through `IsResult`, so that aliases
 /// such as `io::Result<T>` work.
-fn return_type(sig: &Signature) -> syn::Result<&Type> {
+pub(crate) fn return_type(sig: &Signature) -> syn::Result<&Type> {
     let expected = "`#[retry]` needs a fn that returns `Result<T, E>` (or an alias of it)";
     let ty = match &sig.output {
         ReturnType::Default => {
@@ -161,7 +161,7 @@ fn return_type(sig: &Signature) -> syn::Result<&Type> {
 }
 
 /// Rejects return types that are surely not a `Result`, and `impl Trait`.
-fn check_output(ty: &Type) -> syn::Result<()> {
+pub(crate) fn check_output(ty: &Type) -> syn::Result<()> {
     let expected = "`#[retry]` needs a fn that returns `Result<T, E>` (or an alias of it)";
     let not_result = match ty {
         // Aliases of `Result` are paths too; only names that are surely something else are
@@ -226,6 +226,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     let is_async = func.sig.asyncness.is_some() || async_trait.is_some();
     let at = Span::mixed_site();
 
+    let inner_breaker = take_inner_breaker(&mut func.attrs);
     let rebinds = rebind_arguments(&mut func.sig, &private);
     let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
         .attrs
@@ -286,24 +287,19 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         None => quote_spanned!(at=> ::core::result::Result::Err(__bs_err)),
     };
 
+    let stmts = match &async_trait {
+        Some((_, block)) => &block.stmts,
+        None => &body.stmts,
+    };
+    let mut stmts = quote!(#(#stmts)*);
+    if let Some(breaker) = &inner_breaker {
+        // `#[retry]` above `#[circuit_breaker]`: every attempt asks the breaker.
+        let handle = crate::breaker::handle(breaker, &func.sig.ident, &private);
+        let inner = once(&ret, &stmts, is_async, &private);
+        stmts = crate::breaker::guarded(breaker, &handle, &ret, &inner, &private);
+    }
+    let attempt = once(&ret, &stmts, is_async, &private);
     let (start, now, attempt, sleep) = if is_async {
-        let stmts = match &async_trait {
-            Some((_, block)) => &block.stmts,
-            None => &body.stmts,
-        };
-        let pin_type = quote_spanned! {at=>
-            #[allow(
-                unreachable_code,
-                clippy::diverging_sub_expression,
-                clippy::unreachable,
-                clippy::needless_return
-            )]
-            if false {
-                let __bs_type: #ret = ::core::unreachable!();
-                return __bs_type;
-            }
-        };
-        let block = quote_spanned!(body.brace_token.span.join()=> async { #pin_type #(#stmts)* });
         let attempt = match &config.timeout {
             Some((_, limit)) => {
                 let limit = nonzero(limit, "`timeout` must be above zero", &private);
@@ -315,8 +311,10 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
                         __BS_TIMEOUT
                     })
                 };
+                // `once` awaited the block; the timeout wants the future itself.
+                let future = once_future(&ret, &stmts);
                 quote_spanned! {at=>
-                    match #private::timeout(#limit, #block).await {
+                    match #private::timeout(#limit, #future).await {
                         ::core::result::Result::Ok(__bs_done) => __bs_done,
                         ::core::result::Result::Err(__bs_expired) => {
                             ::core::result::Result::Err(#private::timed_out(__bs_expired.limit))
@@ -324,7 +322,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
                     }
                 }
             }
-            None => quote_spanned!(at=> #block.await),
+            None => attempt,
         };
         (
             quote_spanned!(at=> #private::Call::timed(__bs_policy, #hooked)),
@@ -336,7 +334,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         (
             quote_spanned!(at=> #private::Call::blocking(__bs_policy, #hooked)),
             quote!(#private::blocking_now),
-            quote_spanned!(at=> #private::attempt::<#ret, _>(|| #body)),
+            attempt,
             quote_spanned!(at=> #private::sleep_blocking(__bs_delay);),
         )
     };
@@ -378,6 +376,55 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         #vis #sig {
             #(#inner_attrs)*
             #body
+        }
+    }
+}
+
+/// Takes a `#[circuit_breaker(...)]` below `#[retry]` off the fn, so that the retry loop can
+/// put the breaker around each attempt. Left in place when its options do not parse: it
+/// then expands on its own and reports its errors itself.
+fn take_inner_breaker(attrs: &mut Vec<syn::Attribute>) -> Option<crate::breaker::BreakerOptions> {
+    let index = attrs.iter().position(crate::breaker::is_breaker_attr)?;
+    let options = crate::breaker::attr_options(&attrs[index]).ok()?;
+    attrs.remove(index);
+    Some(options)
+}
+
+/// An expression that runs `stmts` once as the fn's body would: in a closure called at
+/// once (blocking) or an async block awaited in place, so that `return` and `?` leave only
+/// this run, with the return type pinned to the fn's.
+pub(crate) fn once(
+    ret: &Type,
+    stmts: &TokenStream,
+    is_async: bool,
+    private: &TokenStream,
+) -> TokenStream {
+    let at = Span::mixed_site();
+    if is_async {
+        let future = once_future(ret, stmts);
+        quote_spanned!(at=> #future.await)
+    } else {
+        // The bound on `attempt` gives the closure the fn's return type.
+        quote_spanned!(at=> #private::attempt::<#ret, _>(|| { #stmts }))
+    }
+}
+
+/// The async block of [`once`], not yet awaited. A dead `return` of the fn's type fixes
+/// the block's output, so `?` inside it converts to the fn's error type.
+fn once_future(ret: &Type, stmts: &TokenStream) -> TokenStream {
+    quote_spanned! {Span::mixed_site()=>
+        async {
+            #[allow(
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::unreachable,
+                clippy::needless_return
+            )]
+            if false {
+                let __bs_type: #ret = ::core::unreachable!();
+                return __bs_type;
+            }
+            #stmts
         }
     }
 }
@@ -512,7 +559,7 @@ fn nonzero(duration: &DurationValue, message: &str, private: &TokenStream) -> To
 }
 
 /// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {

@@ -8,6 +8,7 @@
 use proc_macro::TokenStream;
 
 mod args;
+mod breaker;
 mod config;
 mod derive;
 mod duration;
@@ -27,7 +28,49 @@ pub fn derive_retryable(input: TokenStream) -> TokenStream {
     derive::retryable(input.into()).into()
 }
 
-fn retry_impl(
+/// Puts a fn behind a circuit breaker, or declares a shared breaker on a `static`; see the
+/// `backstop` crate.
+#[proc_macro_attribute]
+pub fn circuit_breaker(args: TokenStream, item: TokenStream) -> TokenStream {
+    breaker_impl(args.into(), item.into()).into()
+}
+
+fn breaker_impl(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let options = args::parse_raw(args).and_then(breaker::BreakerOptions::from_options);
+    if let Ok(func) = syn::parse2::<syn::ItemFn>(item.clone()) {
+        return match options.and_then(|options| breaker::breaker_fn(func, options)) {
+            Ok(expanded) => expanded,
+            Err(error) => with_error(item, error),
+        };
+    }
+    if let Ok(decl) = syn::parse2::<breaker::StaticDecl>(item.clone()) {
+        let krate = match &options {
+            Ok(options) => options.krate.clone(),
+            Err(_) => None,
+        };
+        let krate = krate.map_or_else(|| quote::quote!(::backstop), |k| quote::quote!(#k));
+        let stub = breaker::static_stub(&decl, &krate);
+        return match options.and_then(|options| breaker::shared_static(decl, options)) {
+            Ok(expanded) => expanded,
+            Err(error) => {
+                let mut out = error.to_compile_error();
+                out.extend(stub);
+                out
+            }
+        };
+    }
+    let error = syn::Error::new(
+        proc_macro2::Span::call_site(),
+        "`#[circuit_breaker]` goes on a fn that returns `Result<T, E>`, or on a \
+         `static NAME: backstop::BreakerHandle;` that fns share with `breaker = NAME`",
+    );
+    with_error(item, error)
+}
+
+pub(crate) fn retry_impl(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
