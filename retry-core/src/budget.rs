@@ -91,17 +91,21 @@ impl RetryBudget {
     pub fn record_success(&self) {
         let (ratio, max) = (self.ratio, self.max);
         // `None` leaves a full bucket alone without writing to it.
-        let _ = self.tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |tokens| {
-            (tokens < max).then(|| tokens.saturating_add(ratio).min(max))
-        });
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |tokens| {
+                (tokens < max).then(|| tokens.saturating_add(ratio).min(max))
+            });
     }
 
     /// A call failed: takes one token away, down to zero.
     #[inline]
     pub fn record_failure(&self) {
-        let _ = self.tokens.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |tokens| {
-            (tokens > 0).then(|| tokens.saturating_sub(SCALE))
-        });
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |tokens| {
+                (tokens > 0).then(|| tokens.saturating_sub(SCALE))
+            });
     }
 
     /// The tokens left, to a thousandth.
@@ -218,7 +222,10 @@ mod tests {
     #[test]
     fn any_input_makes_a_budget_and_validate_says_which_are_wrong() {
         assert_eq!(RetryBudget::new(10, 0.1).validate(), Ok(()));
-        assert_eq!(RetryBudget::new(0, 0.1).validate(), Err(InvalidBudget::ZeroMaxTokens));
+        assert_eq!(
+            RetryBudget::new(0, 0.1).validate(),
+            Err(InvalidBudget::ZeroMaxTokens)
+        );
         assert!(!RetryBudget::new(0, 0.1).allow_retry());
         for ratio in [0.0, -1.0, 0.0004, f64::NAN, f64::INFINITY] {
             assert_eq!(

@@ -208,7 +208,10 @@ impl fmt::Display for RegistryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RegistryError::InvalidBreaker { name, error } => {
-                write!(f, "circuit breaker `{name}` has an invalid configuration: {error}")
+                write!(
+                    f,
+                    "circuit breaker `{name}` has an invalid configuration: {error}"
+                )
             }
             RegistryError::BreakerConflict {
                 name,
@@ -282,20 +285,21 @@ impl BreakerHandle {
     /// The breaker, registered on the first call.
     #[inline]
     pub fn get(&self) -> &'static CircuitBreaker {
-        self.cell.get_or_init(|| match enter_breaker(self.name, self.config) {
-            Ok(breaker) => breaker,
-            Err((problem, registered)) => {
-                report(problem);
-                registered.unwrap_or_else(|| {
-                    let fallback = CircuitBreaker::build(
-                        self.name,
-                        BreakerConfig::DEFAULT,
-                        BreakerState::ForcedClosed,
-                    );
-                    Box::leak(Box::new(fallback))
-                })
-            }
-        })
+        self.cell
+            .get_or_init(|| match enter_breaker(self.name, self.config) {
+                Ok(breaker) => breaker,
+                Err((problem, registered)) => {
+                    report(problem);
+                    registered.unwrap_or_else(|| {
+                        let fallback = CircuitBreaker::build(
+                            self.name,
+                            BreakerConfig::DEFAULT,
+                            BreakerState::ForcedClosed,
+                        );
+                        Box::leak(Box::new(fallback))
+                    })
+                }
+            })
     }
 
     /// The breaker's name.
@@ -349,17 +353,20 @@ impl BudgetHandle {
     /// The budget, registered on the first call.
     #[inline]
     pub fn get(&self) -> &'static RetryBudget {
-        self.cell.get_or_init(|| {
-            match enter_budget(self.name, self.max_tokens, self.token_ratio) {
+        self.cell.get_or_init(
+            || match enter_budget(self.name, self.max_tokens, self.token_ratio) {
                 Ok(budget) => budget,
                 Err((problem, registered)) => {
                     report(problem);
                     registered.unwrap_or_else(|| {
-                        Box::leak(Box::new(RetryBudget::new(self.max_tokens, self.token_ratio)))
+                        Box::leak(Box::new(RetryBudget::new(
+                            self.max_tokens,
+                            self.token_ratio,
+                        )))
                     })
                 }
-            }
-        })
+            },
+        )
     }
 
     /// The budget's name.

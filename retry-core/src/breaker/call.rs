@@ -89,7 +89,11 @@ impl CircuitBreaker {
     }
 
     /// Like [`call_async`](Self::call_async), with errors classified by `classifier`.
-    pub fn call_async_with<Fut, T, E, C>(&self, classifier: C, future: Fut) -> BreakerFuture<'_, Fut, C>
+    pub fn call_async_with<Fut, T, E, C>(
+        &self,
+        classifier: C,
+        future: Fut,
+    ) -> BreakerFuture<'_, Fut, C>
     where
         Fut: Future<Output = Result<T, E>>,
         E: From<CircuitOpen>,

@@ -285,7 +285,11 @@ impl fmt::Display for BreakerConfig {
             self.failure_rate, self.window, self.min_calls, self.open_for, self.half_open_calls
         )?;
         match self.slow_call {
-            Some(slow_call) => write!(f, ", slow_call = {slow_call:?}, slow_rate = {}", self.slow_rate),
+            Some(slow_call) => write!(
+                f,
+                ", slow_call = {slow_call:?}, slow_rate = {}",
+                self.slow_rate
+            ),
             None => Ok(()),
         }
     }
@@ -393,8 +397,14 @@ mod tests {
     fn rates_must_lie_in_zero_exclusive_to_one_inclusive() {
         let base = BreakerConfig::new();
         assert_eq!(base.with_failure_rate(1.0).validate(), Ok(()));
-        assert_eq!(base.with_failure_rate(0.0).validate(), Err(E::FailureRate(0.0)));
-        assert_eq!(base.with_failure_rate(1.5).validate(), Err(E::FailureRate(1.5)));
+        assert_eq!(
+            base.with_failure_rate(0.0).validate(),
+            Err(E::FailureRate(0.0))
+        );
+        assert_eq!(
+            base.with_failure_rate(1.5).validate(),
+            Err(E::FailureRate(1.5))
+        );
         assert!(matches!(
             base.with_failure_rate(f64::NAN).validate(),
             Err(E::FailureRate(rate)) if rate.is_nan()
@@ -409,7 +419,10 @@ mod tests {
     #[test]
     fn windows_and_counts_are_checked() {
         let base = BreakerConfig::new();
-        assert_eq!(base.with_window(Window::Count(0)).validate(), Err(E::EmptyCountWindow));
+        assert_eq!(
+            base.with_window(Window::Count(0)).validate(),
+            Err(E::EmptyCountWindow)
+        );
         let huge = Window::MAX_COUNT + 1;
         assert_eq!(
             base.with_window(Window::Count(huge)).validate(),
@@ -436,14 +449,23 @@ mod tests {
     #[test]
     fn durations_and_probe_counts_are_checked() {
         let base = BreakerConfig::new();
-        assert_eq!(base.with_open_for(Duration::ZERO).validate(), Err(E::ZeroOpenFor));
-        assert_eq!(base.with_half_open_calls(0).validate(), Err(E::ZeroHalfOpenCalls));
+        assert_eq!(
+            base.with_open_for(Duration::ZERO).validate(),
+            Err(E::ZeroOpenFor)
+        );
+        assert_eq!(
+            base.with_half_open_calls(0).validate(),
+            Err(E::ZeroHalfOpenCalls)
+        );
         assert_eq!(
             base.with_half_open_calls(1024).validate(),
             Err(E::TooManyHalfOpenCalls(1024))
         );
         assert_eq!(base.with_half_open_calls(1023).validate(), Ok(()));
-        assert_eq!(base.with_slow_call(Duration::ZERO).validate(), Err(E::ZeroSlowCall));
+        assert_eq!(
+            base.with_slow_call(Duration::ZERO).validate(),
+            Err(E::ZeroSlowCall)
+        );
     }
 
     #[test]
@@ -455,9 +477,18 @@ mod tests {
 
     #[test]
     fn errors_and_configs_read_like_the_attribute() {
-        let err = BreakerConfig::new().with_failure_rate(1.5).validate().unwrap_err();
-        assert_eq!(err.to_string(), "`failure_rate` must be in (0, 1], found 1.5");
-        let err = BreakerConfig::new().with_window(Window::Count(4)).validate().unwrap_err();
+        let err = BreakerConfig::new()
+            .with_failure_rate(1.5)
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`failure_rate` must be in (0, 1], found 1.5"
+        );
+        let err = BreakerConfig::new()
+            .with_window(Window::Count(4))
+            .validate()
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "`min_calls` cannot be larger than the `count` window, found 10 for `count(4)`"

@@ -80,7 +80,11 @@ pub struct Permit<'b> {
 }
 
 impl<'b> Permit<'b> {
-    pub(crate) fn new(breaker: &'b CircuitBreaker, ticket: Ticket, started: Option<Instant>) -> Self {
+    pub(crate) fn new(
+        breaker: &'b CircuitBreaker,
+        ticket: Ticket,
+        started: Option<Instant>,
+    ) -> Self {
         Permit {
             breaker: Some(breaker),
             ticket,
@@ -145,7 +149,7 @@ impl<'b> Permit<'b> {
         matches!(self.ticket, Ticket::Probe(_))
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn started(&self) -> Option<Instant> {
         self.started
     }

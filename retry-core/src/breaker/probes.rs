@@ -91,9 +91,7 @@ impl Probes {
             if field(word, DONE) >= field(word, ADMITTED) {
                 return None;
             }
-            let add = (1 << DONE)
-                | u64::from(mark.failed) << FAILED
-                | u64::from(mark.slow) << SLOW;
+            let add = (1 << DONE) | u64::from(mark.failed) << FAILED | u64::from(mark.slow) << SLOW;
             Some(word + add)
         })?;
         (field(done, DONE) == u64::from(limit)).then(|| Finished {
@@ -121,7 +119,7 @@ impl Probes {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn admitted(&self) -> u64 {
         field(self.word.load(Ordering::Acquire), ADMITTED)
     }
@@ -170,7 +168,10 @@ mod tests {
         probes.release(3);
         assert_eq!(probes.admitted(), 0);
         assert_eq!(probes.admit(3, 1), Admission::Admitted);
-        assert_eq!(probes.finish(3, OK, 1), Some(Finished { failed: 0, slow: 0 }));
+        assert_eq!(
+            probes.finish(3, OK, 1),
+            Some(Finished { failed: 0, slow: 0 })
+        );
         // A finished probe keeps its slot: nothing more is admitted in this period.
         probes.release(3);
         assert_eq!(probes.admit(3, 1), Admission::Full);
@@ -186,7 +187,10 @@ mod tests {
         assert_eq!(probes.finish(5, FAIL, 1), None);
         probes.release(5);
         assert_eq!(probes.admit(9, 1), Admission::Admitted);
-        assert_eq!(probes.finish(9, OK, 1), Some(Finished { failed: 0, slow: 0 }));
+        assert_eq!(
+            probes.finish(9, OK, 1),
+            Some(Finished { failed: 0, slow: 0 })
+        );
     }
 
     #[test]

@@ -61,7 +61,11 @@ fn no_verdict_before_min_calls() {
     let t = Instant::now();
     let breaker = breaker(counting(10, 5));
     calls(&breaker, t, Outcome::Failure, 4);
-    assert_eq!(breaker.state(), Closed, "4 failures out of 4 is below min_calls");
+    assert_eq!(
+        breaker.state(),
+        Closed,
+        "4 failures out of 4 is below min_calls"
+    );
     call(&breaker, t, Outcome::Failure);
     assert_eq!(breaker.state(), Open);
 }
@@ -107,7 +111,13 @@ fn open_rejects_with_the_time_left_and_never_zero() {
     let t = Instant::now();
     let breaker = opened(t);
     let open = breaker.try_acquire_at(t + SEC * 4).unwrap_err();
-    assert_eq!(open, CircuitOpen { name: "test", retry_in: SEC * 6 });
+    assert_eq!(
+        open,
+        CircuitOpen {
+            name: "test",
+            retry_in: SEC * 6
+        }
+    );
     assert_eq!(retry_in(breaker.try_acquire_at(t + SEC * 10 - MS)), MS);
     // At the end of open_for the call is a probe, not a zero-length rejection.
     let probe = breaker.try_acquire_at(t + SEC * 10).unwrap();
@@ -128,7 +138,11 @@ fn half_open_admits_exactly_the_probes_and_asks_the_others_to_wait() {
     drop(probes);
 
     // A short open_for is a short wait.
-    let short = self::breaker(counting(2, 1).with_open_for(MS * 200).with_half_open_calls(1));
+    let short = self::breaker(
+        counting(2, 1)
+            .with_open_for(MS * 200)
+            .with_half_open_calls(1),
+    );
     call(&short, t, Outcome::Failure);
     let later = t + MS * 200;
     let _probe = short.try_acquire_at(later).unwrap();
@@ -141,16 +155,25 @@ fn closes_when_the_probes_succeed() {
     let breaker = opened(t);
     let seen = watch(&breaker);
     let later = t + SEC * 10;
-    let probes: Vec<_> = (0..3).map(|_| breaker.try_acquire_at(later).unwrap()).collect();
+    let probes: Vec<_> = (0..3)
+        .map(|_| breaker.try_acquire_at(later).unwrap())
+        .collect();
     let mut probes = probes.into_iter();
     probes.next().unwrap().record_at(Outcome::Failure, later);
     probes.next().unwrap().record_at(Outcome::Success, later);
-    assert_eq!(breaker.state(), HalfOpen, "the verdict waits for every probe");
+    assert_eq!(
+        breaker.state(),
+        HalfOpen,
+        "the verdict waits for every probe"
+    );
     probes.next().unwrap().record_at(Outcome::Success, later);
     // 1 failure of 3 is under 0.5: closed, with an empty window.
     assert_eq!(breaker.state(), Closed);
     assert_eq!(breaker.metrics().calls, 0);
-    assert_eq!(*seen.lock().unwrap(), [(Open, HalfOpen), (HalfOpen, Closed)]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(Open, HalfOpen), (HalfOpen, Closed)]
+    );
 }
 
 #[test]
@@ -158,7 +181,9 @@ fn reopens_when_the_probes_fail_and_waits_open_for_again() {
     let t = Instant::now();
     let breaker = opened(t);
     let later = t + SEC * 10;
-    let probes: Vec<_> = (0..3).map(|_| breaker.try_acquire_at(later).unwrap()).collect();
+    let probes: Vec<_> = (0..3)
+        .map(|_| breaker.try_acquire_at(later).unwrap())
+        .collect();
     let outcomes = [Outcome::Failure, Outcome::Success, Outcome::Failure];
     for (probe, outcome) in probes.into_iter().zip(outcomes) {
         probe.record_at(outcome, later + SEC);
@@ -178,7 +203,9 @@ fn a_dropped_probe_gives_its_slot_back() {
     let probe = breaker.try_acquire_at(later).unwrap();
     assert!(breaker.try_acquire_at(later).is_err());
     drop(probe);
-    let probe = breaker.try_acquire_at(later).expect("the slot was given back");
+    let probe = breaker
+        .try_acquire_at(later)
+        .expect("the slot was given back");
     // An ignored probe gives it back too.
     probe.ignore();
     let probe = breaker.try_acquire_at(later).unwrap();
@@ -232,7 +259,11 @@ fn time_windows_forget_old_buckets() {
     // Ten seconds on, the first failure's bucket has left the window.
     assert_eq!(breaker.metrics_at(t + SEC * 10).calls, 1);
     call(&breaker, t + SEC * 10, Outcome::Failure);
-    assert_eq!(breaker.state(), Closed, "2 calls in the window, under min_calls");
+    assert_eq!(
+        breaker.state(),
+        Closed,
+        "2 calls in the window, under min_calls"
+    );
     call(&breaker, t + SEC * 10, Outcome::Failure);
     assert_eq!(breaker.state(), Open);
 }
@@ -253,7 +284,10 @@ fn slow_calls_trip_it_even_when_they_succeed() {
     };
     slow(t);
     // Exactly `slow_call` is not slower than it.
-    breaker.try_acquire_at(t).unwrap().record_at(Outcome::Success, t + SEC);
+    breaker
+        .try_acquire_at(t)
+        .unwrap()
+        .record_at(Outcome::Success, t + SEC);
     call(&breaker, t, Outcome::Success);
     assert_eq!(breaker.metrics().slow_calls, 1);
     assert_eq!(breaker.state(), Closed);
@@ -303,7 +337,10 @@ fn forced_open_rejects_everything_until_reset() {
     assert_eq!(retry_in(breaker.try_acquire_at(t + SEC * 3600)), SEC * 30);
     breaker.reset();
     assert_eq!(breaker.state(), Closed);
-    assert_eq!(*seen.lock().unwrap(), [(Closed, ForcedOpen), (ForcedOpen, Closed)]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(Closed, ForcedOpen), (ForcedOpen, Closed)]
+    );
 }
 
 #[test]
@@ -338,12 +375,18 @@ fn reset_closes_with_an_empty_window_and_drops_calls_in_flight() {
 fn permanent_errors_are_left_out_of_the_window() {
     let breaker = breaker(counting(4, 2));
     for _ in 0..5 {
-        breaker.try_acquire().unwrap().record(Classification::Permanent);
+        breaker
+            .try_acquire()
+            .unwrap()
+            .record(Classification::Permanent);
         breaker.try_acquire().unwrap().record_failed(false);
     }
     assert_eq!(breaker.metrics().calls, 0);
     assert_eq!(breaker.state(), Closed);
-    breaker.try_acquire().unwrap().record(Classification::Transient);
+    breaker
+        .try_acquire()
+        .unwrap()
+        .record(Classification::Transient);
     breaker
         .try_acquire()
         .unwrap()
@@ -382,7 +425,12 @@ fn late_results_from_an_older_state_are_ignored() {
     assert_eq!(breaker.metrics().calls, 0);
     assert_eq!(
         *seen.lock().unwrap(),
-        [(Closed, Open), (Open, HalfOpen), (HalfOpen, ForcedOpen), (ForcedOpen, Closed)]
+        [
+            (Closed, Open),
+            (Open, HalfOpen),
+            (HalfOpen, ForcedOpen),
+            (ForcedOpen, Closed)
+        ]
     );
 }
 
@@ -437,7 +485,10 @@ fn instants_before_the_breaker_was_made_work() {
     let breaker = breaker(counting(2, 1).with_open_for(SEC));
     let before = early.checked_sub(SEC * 5).unwrap_or(early);
     call(&breaker, before, Outcome::Failure);
-    assert_eq!(retry_in(breaker.try_acquire_at(before + MS * 400)), MS * 600);
+    assert_eq!(
+        retry_in(breaker.try_acquire_at(before + MS * 400)),
+        MS * 600
+    );
     assert!(breaker.try_acquire_at(before + SEC).unwrap().is_probe());
 }
 
@@ -447,5 +498,8 @@ fn the_clock_is_read_only_when_needed() {
     let breaker = breaker(counting(2, 1));
     breaker.try_acquire().unwrap().failure();
     let open = breaker.try_acquire().unwrap_err();
-    assert!(open.retry_in > SEC * 29 && open.retry_in <= SEC * 30, "{open:?}");
+    assert!(
+        open.retry_in > SEC * 29 && open.retry_in <= SEC * 30,
+        "{open:?}"
+    );
 }
