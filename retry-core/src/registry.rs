@@ -385,3 +385,130 @@ impl fmt::Debug for BudgetHandle {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::{InvalidBreakerConfig, Window};
+
+    const SMALL: BreakerConfig = BreakerConfig::new()
+        .with_window(Window::Count(4))
+        .with_min_calls(2);
+
+    #[test]
+    fn one_name_is_one_breaker() {
+        let first = register_breaker("registry-shared", SMALL).unwrap();
+        let again = register_breaker("registry-shared", SMALL).unwrap();
+        assert!(std::ptr::eq(first, again));
+        assert!(std::ptr::eq(first, breaker("registry-shared").unwrap()));
+        assert!(breakers().iter().any(|b| std::ptr::eq(*b, first)));
+        // What one caller records, the other sees.
+        first.try_acquire().unwrap().failure();
+        assert_eq!(again.metrics().calls, 1);
+    }
+
+    #[test]
+    fn a_second_config_under_one_name_is_refused_and_described() {
+        let first = register_breaker("registry-conflict", SMALL).unwrap();
+        let other = SMALL.with_open_for(Duration::from_secs(5));
+        let err = register_breaker("registry-conflict", other).unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::BreakerConflict {
+                name: "registry-conflict",
+                registered: SMALL,
+                requested: other,
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "circuit breaker `registry-conflict` is already registered with another \
+             configuration; keeping (failure_rate = 0.5, window = count(4), min_calls = 2, \
+             open_for = 30s, half_open_calls = 3), refusing (failure_rate = 0.5, \
+             window = count(4), min_calls = 2, open_for = 5s, half_open_calls = 3)"
+        );
+        // The first breaker stays, unchanged.
+        assert!(std::ptr::eq(first, breaker("registry-conflict").unwrap()));
+        assert_eq!(*first.config(), SMALL);
+    }
+
+    #[test]
+    fn an_invalid_config_is_refused_and_not_registered() {
+        let err = register_breaker("registry-invalid", SMALL.with_min_calls(0)).unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::InvalidBreaker {
+                name: "registry-invalid",
+                error: InvalidBreakerConfig::ZeroMinCalls,
+            }
+        );
+        assert!(breaker("registry-invalid").is_none());
+    }
+
+    #[test]
+    fn a_handle_keeps_the_first_breaker_and_reports_the_conflict() {
+        static FIRST: BreakerHandle = BreakerHandle::new("registry-handles", SMALL);
+        static SECOND: BreakerHandle =
+            BreakerHandle::new("registry-handles", SMALL.with_half_open_calls(1));
+        let first = FIRST.get();
+        assert!(std::ptr::eq(first, FIRST.get()));
+        assert!(std::ptr::eq(first, SECOND.get()));
+        assert_eq!(first.config().half_open_calls(), 3);
+        let reported = registry_problems()
+            .into_iter()
+            .filter(|p| matches!(p, RegistryError::BreakerConflict { name, .. } if *name == "registry-handles"))
+            .count();
+        assert_eq!(reported, 1, "reported once, when the handle was first used");
+    }
+
+    #[test]
+    fn a_handle_with_an_invalid_config_gets_a_breaker_that_never_rejects() {
+        static BROKEN: BreakerHandle =
+            BreakerHandle::new("registry-broken", SMALL.with_failure_rate(2.0));
+        let breaker = BROKEN.get();
+        assert_eq!(breaker.state(), BreakerState::ForcedClosed);
+        for _ in 0..10 {
+            breaker.try_acquire().unwrap().failure();
+        }
+        assert!(breaker.try_acquire().is_ok());
+        assert!(super::breaker("registry-broken").is_none());
+        assert!(
+            registry_problems().contains(&RegistryError::InvalidBreaker {
+                name: "registry-broken",
+                error: InvalidBreakerConfig::FailureRate(2.0),
+            })
+        );
+    }
+
+    #[test]
+    fn budgets_are_shared_by_name_and_conflicts_are_refused() {
+        let first = register_budget("registry-budget", 10, 0.1).unwrap();
+        assert!(std::ptr::eq(
+            first,
+            register_budget("registry-budget", 10, 0.1).unwrap()
+        ));
+        assert!(std::ptr::eq(first, budget("registry-budget").unwrap()));
+        let err = register_budget("registry-budget", 10, 0.5).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "retry budget `registry-budget` is already registered with other settings; \
+             keeping (max_tokens = 10, token_ratio = 0.1), refusing (max_tokens = 10, \
+             token_ratio = 0.5)"
+        );
+        assert!(matches!(
+            register_budget("registry-budget-bad", 0, 0.1),
+            Err(RegistryError::InvalidBudget { .. })
+        ));
+
+        static HANDLE: BudgetHandle = BudgetHandle::new("registry-budget", 10, 0.1);
+        assert!(std::ptr::eq(first, HANDLE.get()));
+        static OTHER: BudgetHandle = BudgetHandle::new("registry-budget", 3, 0.1);
+        assert!(std::ptr::eq(first, OTHER.get()));
+        assert!(registry_problems().iter().any(|p| matches!(
+            p,
+            RegistryError::BudgetConflict { requested, .. } if requested.max_tokens == 3
+        )));
+    }
+}
