@@ -59,6 +59,9 @@ pub fn breakers() -> Vec<&'static CircuitBreaker> {
 /// [`RegistryError::InvalidBreaker`] when `config` does not validate, and
 /// [`RegistryError::BreakerConflict`] when `name` is taken by a breaker with another
 /// configuration: that one stays, and the error describes both.
+// The error carries both configurations by value so that callers can match on them; it is
+// returned once per registration, off any hot path, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub fn register_breaker(
     name: &'static str,
     config: BreakerConfig,
@@ -67,6 +70,7 @@ pub fn register_breaker(
 }
 
 /// Like [`register_breaker`], and on a conflict also hands back the breaker already there.
+#[allow(clippy::result_large_err)] // as for `register_breaker`
 fn enter_breaker(
     name: &'static str,
     config: BreakerConfig,
@@ -119,6 +123,7 @@ pub fn budget(name: &str) -> Option<&'static RetryBudget> {
 /// assert!(std::ptr::eq(budget, retry_core::budget("doc-search").unwrap()));
 /// assert!(retry_core::register_budget("doc-search", 20, 0.1).is_err());
 /// ```
+#[allow(clippy::result_large_err)] // as for `register_breaker`
 pub fn register_budget(
     name: &'static str,
     max_tokens: u32,
@@ -127,6 +132,7 @@ pub fn register_budget(
     enter_budget(name, max_tokens, token_ratio).map_err(|(error, _)| error)
 }
 
+#[allow(clippy::result_large_err)] // as for `register_breaker`
 fn enter_budget(
     name: &'static str,
     max_tokens: u32,
