@@ -26,9 +26,9 @@ pub enum Window {
     /// moment). The counts settle to exactly the slots' contents as soon as the recording
     /// threads are done; no outcome is ever lost or counted twice.
     Count(u32),
-    /// The calls of the last `D`, kept in buckets: one per second when `D` is at least
-    /// 10 s, tenths of `D` below that, and at most [`Window::MAX_BUCKETS`] buckets (so a
-    /// window longer than an hour has buckets longer than a second).
+    /// The calls of the last `D`, summed in buckets of at most a second (tenths of `D` when
+    /// `D` is under 10 s). There are at most [`Window::MAX_BUCKETS`] buckets, so a window
+    /// longer than an hour has buckets longer than a second.
     ///
     /// Calls leave the window a bucket at a time: a call is counted for between `D` minus
     /// one bucket and `D`. Recording into a time window reads the clock and takes a short

@@ -572,9 +572,12 @@ impl CircuitBreaker {
     /// Subscribers are called outside the breaker's locks, on the thread of a call or an
     /// operator that made a transition (or that of another such thread, which delivers
     /// events queued meanwhile, in order), so they should be quick. They may call the
-    /// breaker, force it or subscribe again. A subscriber that panics misses that event
-    /// only; the panic does not reach the call that made the transition. Subscribers stay
-    /// as long as the breaker.
+    /// breaker, force it or subscribe again. A subscriber should not panic: one that does
+    /// misses that event only, and the panic does not reach the call that made the
+    /// transition, except when that call was itself unwinding from a panic (a permit dropped
+    /// by a panicking thread counts a failure, which can open the breaker), where a second
+    /// panic aborts the process. Subscribers stay as long as the breaker; there is no
+    /// unsubscribing.
     ///
     /// # Examples
     ///

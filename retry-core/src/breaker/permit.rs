@@ -53,7 +53,11 @@ pub(crate) enum Ticket {
 ///
 /// An outcome counts only in the state that admitted the call: the outcome of a call
 /// admitted before the breaker last changed state (say, a call admitted while closed that
-/// ends after the breaker opened) is dropped.
+/// ends after the breaker opened) is dropped. Two limits, both from doing this without a
+/// lock: an outcome being recorded at the very instant the breaker closes again may still
+/// land in the new window (at most one per call in flight), and states are counted modulo
+/// 2^32 (2^24 for probes), so a call that stays in flight across that many changes of state
+/// could be taken for a current one.
 ///
 /// # Examples
 ///

@@ -493,7 +493,7 @@ fn instants_before_the_breaker_was_made_work() {
 }
 
 #[test]
-fn the_clock_is_read_only_when_needed() {
+fn the_default_clock_drives_a_breaker_without_instants() {
     // The default clock drives a breaker with a long open_for: it stays open.
     let breaker = breaker(counting(2, 1));
     breaker.try_acquire().unwrap().failure();
