@@ -361,10 +361,15 @@ fn forced_closed_admits_everything_and_records_nothing() {
 fn reset_closes_with_an_empty_window_and_drops_calls_in_flight() {
     let t = Instant::now();
     let breaker = breaker(counting(4, 2));
+    let seen = watch(&breaker);
     call(&breaker, t, Outcome::Failure);
     let in_flight = breaker.try_acquire_at(t).unwrap();
     breaker.reset();
     assert_eq!(breaker.metrics().calls, 0);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "closed to closed is not a transition"
+    );
     in_flight.record_at(Outcome::Failure, t);
     assert_eq!(breaker.metrics().calls, 0, "admitted before the reset");
     call(&breaker, t, Outcome::Failure);
