@@ -16,7 +16,9 @@
 //! ```
 //! use retry_core::private as __private;
 //! # #[derive(Debug)] struct MyError;
-//! # impl From<retry_core::CircuitOpen> for MyError { fn from(_: retry_core::CircuitOpen) -> Self { MyError } }
+//! # impl From<retry_core::CircuitOpen> for MyError {
+//! #     fn from(_: retry_core::CircuitOpen) -> Self { MyError }
+//! # }
 //! # impl retry_core::Retryable for MyError {
 //! #     fn classify(&self) -> retry_core::Classification { retry_core::Classification::Transient }
 //! # }

@@ -462,10 +462,11 @@ mod tests {
         assert!(std::ptr::eq(first, FIRST.get()));
         assert!(std::ptr::eq(first, SECOND.get()));
         assert_eq!(first.config().half_open_calls(), 3);
-        let reported = registry_problems()
-            .into_iter()
-            .filter(|p| matches!(p, RegistryError::BreakerConflict { name, .. } if *name == "registry-handles"))
-            .count();
+        let is_ours = |problem: &RegistryError| {
+            matches!(problem, RegistryError::BreakerConflict { name, .. }
+                if *name == "registry-handles")
+        };
+        let reported = registry_problems().into_iter().filter(is_ours).count();
         assert_eq!(reported, 1, "reported once, when the handle was first used");
     }
 
