@@ -1,9 +1,53 @@
-//! The entry points of the code that `#[retry]` generates. Not a public API: names and
-//! signatures change without notice.
+//! The entry points of the code that `#[retry]` and `#[circuit_breaker]` generate. Not a
+//! public API: names and signatures change without notice.
 //!
 //! The generated function keeps its body and runs it once per attempt, in place; between
 //! attempts it asks a [`Call`] what to do. Everything here is small and `#[inline]` so that
 //! a call that succeeds the first time costs what the plain function costs.
+//!
+//! # `#[circuit_breaker]`
+//!
+//! The breaker is resolved once per function through a [`BreakerHandle`] in a `static`;
+//! after that, each call is one atomic load to be admitted and a few atomic operations to
+//! record its outcome. A sketch of the expansion of a sync fn (an async fn is the same with
+//! the body awaited: the permit is a drop guard, so a cancelled call records nothing and a
+//! panicking one records a failure):
+//!
+//! ```
+//! use retry_core::private as __private;
+//! # #[derive(Debug)] struct MyError;
+//! # impl From<retry_core::CircuitOpen> for MyError {
+//! #     fn from(_: retry_core::CircuitOpen) -> Self { MyError }
+//! # }
+//! # impl retry_core::Retryable for MyError {
+//! #     fn classify(&self) -> retry_core::Classification { retry_core::Classification::Transient }
+//! # }
+//!
+//! // Input: #[circuit_breaker(name = "inventory", failure_rate = 0.25, window = count(20))]
+//! //        fn stock(item: u32) -> Result<u32, MyError> { Ok(item) }
+//! // Output:
+//! fn stock(item: u32) -> Result<u32, MyError> {
+//!     const __CONFIG: __private::BreakerConfig = __private::checked_breaker(
+//!         __private::BreakerConfig::new()
+//!             .with_failure_rate(0.25)
+//!             .with_window(__private::Window::Count(20)),
+//!     );
+//!     static __BREAKER: __private::BreakerHandle =
+//!         __private::BreakerHandle::new("inventory", __CONFIG);
+//!
+//!     let __permit = match __BREAKER.get().try_acquire() {
+//!         Ok(permit) => permit,
+//!         Err(open) => return Err(__private::rejected::<Result<u32, MyError>>(open)),
+//!     };
+//!     let __result: Result<u32, MyError> = __private::attempt(|| Ok(item));
+//!     __private::settle(__permit, &__result, &__private::by_retryable::<Result<u32, MyError>>());
+//!     __result
+//! }
+//! # assert_eq!(stock(3).unwrap(), 3);
+//! ```
+//!
+//! With `when = pred`, the classifier is `__private::when::<R, _>(pred)`: `true` counts the
+//! error as a failure, `false` leaves it out, like a permanent error.
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -11,8 +55,9 @@ use std::time::{Duration, Instant};
 
 pub use crate::hooks::{ByRetryable, Classifier, OnRetry, When};
 pub use crate::{
-    AttemptContext, AttemptState, Backoff, Classification, IdempotencyKey, Jitter, RetryPolicy,
-    Retryable, TimedOut,
+    AttemptContext, AttemptState, Backoff, BreakerConfig, BreakerHandle, BudgetHandle,
+    CircuitBreaker, CircuitOpen, Classification, IdempotencyKey, Jitter, Permit, RetryBudget,
+    RetryPolicy, Retryable, TimedOut, Window,
 };
 
 use crate::blocking::decide_logged;
@@ -240,4 +285,34 @@ pub const fn nonzero_duration(duration: Duration, message: &'static str) -> Dura
         panic!("{}", message);
     }
     duration
+}
+
+/// Checks a breaker configuration where it is built, in a `const` item: an invalid one is
+/// a compile error that says what is wrong (the attribute reports it first, with a span;
+/// this is the safety net).
+///
+/// # Panics
+///
+/// When `config` does not validate; in a `const` item that is a compile error.
+pub const fn checked_breaker(config: BreakerConfig) -> BreakerConfig {
+    match config.validate() {
+        Ok(()) => config,
+        Err(error) => panic!("{}", error.reason()),
+    }
+}
+
+/// Turns a rejection into the function's error type; the bound sits on the user's return
+/// type, so that a missing `From<CircuitOpen>` is reported there.
+#[inline]
+pub fn rejected<R: IsResult>(open: CircuitOpen) -> R::Err
+where
+    R::Err: From<CircuitOpen>,
+{
+    From::from(open)
+}
+
+/// Records the outcome of a call through a breaker.
+#[inline]
+pub fn settle<T, E, C: Classifier<E>>(permit: Permit<'_>, result: &Result<T, E>, classifier: &C) {
+    permit.record_result(result, classifier);
 }

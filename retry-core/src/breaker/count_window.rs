@@ -1,0 +1,227 @@
+//! The count window: the outcomes of the last `N` calls in a ring, recorded without a lock.
+//!
+//! Each slot holds one outcome as a few bits; three counters (calls, failures, slow calls)
+//! are packed into one `u64` so that a verdict reads them in a single load. Recording is
+//! three atomic steps: count the new outcome, swap it into the next slot, and uncount the
+//! outcome it pushed out. Counting *before* the swap is what keeps every counter from ever
+//! going below zero: an outcome can only be uncounted by the thread that later swaps it out
+//! of its slot, and that swap happens after it was counted.
+
+use super::{Mark, Tally};
+use crate::sync::{AtomicU8, AtomicU64, Ordering};
+
+/// A slot that holds an outcome (an empty slot is 0).
+const CALL: u8 = 1;
+const FAILED: u8 = 2;
+const SLOW: u8 = 4;
+
+/// Each counter takes 21 bits: a window holds at most 2^20 calls (`Window::MAX_COUNT`), and
+/// the other half of the range takes the outcomes counted but not yet swapped into a slot.
+const FIELD_BITS: u32 = 21;
+const FIELD_MASK: u64 = (1 << FIELD_BITS) - 1;
+
+pub(crate) struct CountWindow {
+    slots: Box<[AtomicU8]>,
+    /// The number of outcomes ever recorded; the next slot is this modulo the size.
+    next: AtomicU64,
+    /// Calls, failures and slow calls, packed by [`pack`].
+    counts: AtomicU64,
+}
+
+impl CountWindow {
+    /// A window of the last `size` calls; `size` is at least 1 (checked by the config).
+    pub(crate) fn new(size: u32) -> Self {
+        CountWindow {
+            slots: (0..size.max(1)).map(|_| AtomicU8::new(0)).collect(),
+            next: AtomicU64::new(0),
+            counts: AtomicU64::new(0),
+        }
+    }
+
+    /// Records one outcome and returns the counts that include it.
+    pub(crate) fn record(&self, mark: Mark) -> Tally {
+        let bits = encode(mark);
+        let added = pack(bits);
+        let before = self.counts.fetch_add(added, Ordering::Relaxed);
+
+        // `next` only spreads the outcomes over the slots; wrapping after 2^64 calls merely
+        // skips a few slots once.
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len() as u64;
+        // AcqRel: the thread that later swaps this outcome out must see it counted.
+        let old = self.slots[index as usize].swap(bits, Ordering::AcqRel);
+        if old == 0 {
+            return unpack(before.wrapping_add(added));
+        }
+        let before = self.counts.fetch_sub(pack(old), Ordering::Relaxed);
+        unpack(before.wrapping_sub(pack(old)))
+    }
+
+    /// The counts now.
+    pub(crate) fn tally(&self) -> Tally {
+        unpack(self.counts.load(Ordering::Relaxed))
+    }
+
+    /// Empties every slot. Outcomes being recorded meanwhile are kept, consistently.
+    pub(crate) fn clear(&self) {
+        for slot in self.slots.iter() {
+            let old = slot.swap(0, Ordering::AcqRel);
+            if old != 0 {
+                self.counts.fetch_sub(pack(old), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The counts recomputed from the slots, for tests that check nothing was lost.
+    #[cfg(test)]
+    pub(crate) fn recount(&self) -> Tally {
+        self.slots.iter().fold(Tally::default(), |sum, slot| {
+            let counted = unpack(pack(slot.load(Ordering::Relaxed)));
+            Tally {
+                calls: sum.calls + counted.calls,
+                failures: sum.failures + counted.failures,
+                slow: sum.slow + counted.slow,
+            }
+        })
+    }
+}
+
+fn encode(mark: Mark) -> u8 {
+    CALL | if mark.failed { FAILED } else { 0 } | if mark.slow { SLOW } else { 0 }
+}
+
+/// A slot's outcome as an amount to add to, or subtract from, the packed counters.
+fn pack(bits: u8) -> u64 {
+    let one = |flag: u8| u64::from(bits & flag != 0);
+    one(CALL) | one(FAILED) << FIELD_BITS | one(SLOW) << (2 * FIELD_BITS)
+}
+
+fn unpack(counts: u64) -> Tally {
+    Tally {
+        calls: counts & FIELD_MASK,
+        failures: (counts >> FIELD_BITS) & FIELD_MASK,
+        slow: (counts >> (2 * FIELD_BITS)) & FIELD_MASK,
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    const OK: Mark = Mark {
+        failed: false,
+        slow: false,
+    };
+    const FAIL: Mark = Mark {
+        failed: true,
+        slow: false,
+    };
+    const SLOW_FAIL: Mark = Mark {
+        failed: true,
+        slow: true,
+    };
+
+    fn tally(calls: u64, failures: u64, slow: u64) -> Tally {
+        Tally {
+            calls,
+            failures,
+            slow,
+        }
+    }
+
+    #[test]
+    fn keeps_only_the_last_n_outcomes() {
+        let window = CountWindow::new(3);
+        assert_eq!(window.record(FAIL), tally(1, 1, 0));
+        assert_eq!(window.record(SLOW_FAIL), tally(2, 2, 1));
+        assert_eq!(window.record(OK), tally(3, 2, 1));
+        // The first failure leaves as the fourth call comes in.
+        assert_eq!(window.record(OK), tally(3, 1, 1));
+        assert_eq!(window.record(OK), tally(3, 0, 0));
+        assert_eq!(window.tally(), window.recount());
+    }
+
+    #[test]
+    fn clear_empties_the_slots_and_the_counts() {
+        let window = CountWindow::new(4);
+        for _ in 0..6 {
+            window.record(SLOW_FAIL);
+        }
+        window.clear();
+        assert_eq!(window.tally(), Tally::default());
+        assert_eq!(window.record(OK), tally(1, 0, 0));
+    }
+
+    #[test]
+    fn the_largest_window_counts_without_spilling_between_counters() {
+        let window = CountWindow::new(crate::Window::MAX_COUNT);
+        let full = u64::from(crate::Window::MAX_COUNT);
+        for _ in 0..full {
+            window.record(SLOW_FAIL);
+        }
+        assert_eq!(window.tally(), tally(full, full, full));
+        assert_eq!(window.record(OK), tally(full, full - 1, full - 1));
+    }
+
+    #[test]
+    fn threads_that_lap_the_ring_lose_no_update() {
+        // Eight threads on a ring of 16 slots: every slot is fought over, and the counters
+        // must still match the slots exactly once the threads are done.
+        let window = CountWindow::new(16);
+        std::thread::scope(|scope| {
+            for thread in 0..8u64 {
+                let window = &window;
+                scope.spawn(move || {
+                    for call in 0..2_000u64 {
+                        let mark = Mark {
+                            failed: (call + thread) % 3 == 0,
+                            slow: call % 5 == 0,
+                        };
+                        let seen = window.record(mark);
+                        // A snapshot may include outcomes still being recorded, never more
+                        // failures than calls, and never a counter that wrapped below zero.
+                        assert!(seen.failures <= seen.calls && seen.slow <= seen.calls);
+                        assert!(seen.calls <= 16 + 8, "{seen:?}");
+                    }
+                });
+            }
+        });
+        assert_eq!(window.tally().calls, 16);
+        assert_eq!(window.tally(), window.recount());
+    }
+}
+
+/// The ring's atomics under loom (see `src/loom_tests.rs` for the command): two threads
+/// fighting over one slot never lose or double-count an outcome.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn loom_two_threads_on_one_slot_keep_the_counts_exact() {
+        loom::model(|| {
+            let window = Arc::new(CountWindow::new(1));
+            let threads: Vec<_> = [true, false]
+                .into_iter()
+                .map(|failed| {
+                    let window = Arc::clone(&window);
+                    loom::thread::spawn(move || {
+                        let seen = window.record(Mark {
+                            failed,
+                            slow: false,
+                        });
+                        // One slot plus at most one outcome on its way in or out.
+                        assert!(seen.calls >= 1 && seen.calls <= 2, "{seen:?}");
+                        assert!(seen.failures <= seen.calls);
+                    })
+                })
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            assert_eq!(window.tally(), window.recount());
+            assert_eq!(window.tally().calls, 1);
+        });
+    }
+}
