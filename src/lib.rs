@@ -41,10 +41,13 @@
 #[doc(hidden)]
 pub use retry_core::private as __private;
 pub use retry_core::{
-    AttemptContext, AttemptState, Backoff, ByRetryable, CircuitOpen, Classification, Classifier,
-    Clock, Decision, DefaultClock, GiveUp, IdempotencyKey, InvalidBackoff, Jitter, OnRetry, Retry,
-    RetryFuture, RetryPolicy, RetryState, Retryable, TimedOut, Timeout, Timer, When,
-    seed_thread_rng, with_thread_rng,
+    AttemptContext, AttemptState, Backoff, BreakerConfig, BreakerFuture, BreakerHandle,
+    BreakerState, BudgetConfig, BudgetHandle, ByRetryable, CircuitBreaker, CircuitOpen,
+    Classification, Classifier, Clock, Decision, DefaultClock, GiveUp, IdempotencyKey,
+    InvalidBackoff, InvalidBreakerConfig, InvalidBudget, Jitter, Metrics, OnRetry, Outcome, Permit,
+    RegistryError, Retry, RetryBudget, RetryFuture, RetryPolicy, RetryState, Retryable, TimedOut,
+    Timeout, Timer, Transition, When, Window, breaker, breakers, budget, register_breaker,
+    register_budget, registry_problems, seed_thread_rng, with_thread_rng,
 };
 
 /// Implements [`Retryable`] for an enum from a mark on each variant.
@@ -91,3 +94,6 @@ pub use retry_macros::Retryable;
 
 #[doc = include_str!("retry.md")]
 pub use retry_macros::retry;
+
+#[doc = include_str!("circuit_breaker.md")]
+pub use retry_macros::circuit_breaker;

@@ -345,7 +345,7 @@ pub(crate) fn guarded(
             let __bs_permit = match #private::CircuitBreaker::try_acquire(#breaker) {
                 ::core::result::Result::Ok(__bs_permit) => __bs_permit,
                 ::core::result::Result::Err(__bs_open) => {
-                    return ::core::result::Result::Err(#rejected(__bs_open));
+                    return ::core::result::Result::Err(#rejected::<#ret>(__bs_open));
                 }
             };
             let __bs_outcome = #attempt;
@@ -370,8 +370,10 @@ pub(crate) fn handle(
             let config = options.config(private);
             quote_spanned! {at=>
                 {
-                    static __BS_BREAKER: #private::BreakerHandle =
-                        #private::BreakerHandle::new(#name, #config);
+                    static __BS_BREAKER: #private::BreakerHandle = #private::BreakerHandle::new(
+                        #name,
+                        #private::checked_breaker(#config),
+                    );
                     __BS_BREAKER.get()
                 }
             }
@@ -423,7 +425,8 @@ pub(crate) fn shared_static(decl: StaticDecl, options: BreakerOptions) -> syn::R
     let config = options.config(&private);
     Ok(quote! {
         #(#attrs)*
-        #vis static #ident: #krate::BreakerHandle = #krate::BreakerHandle::new(#name, #config);
+        #vis static #ident: #krate::BreakerHandle =
+            #krate::BreakerHandle::new(#name, #private::checked_breaker(#config));
     })
 }
 

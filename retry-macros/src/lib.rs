@@ -110,7 +110,7 @@ mod never_panics {
     use proc_macro2::TokenStream;
     use proptest::prelude::*;
 
-    use super::retry_impl;
+    use super::{breaker_impl, retry_impl};
 
     const ITEMS: [&str; 6] = [
         "fn f(x: u32) -> Result<u32, E> { Ok(x) }",
@@ -138,6 +138,38 @@ mod never_panics {
         "r#attempts",
         "step",
         "factor",
+    ];
+
+    const BREAKER_NAMES: [&str; 12] = [
+        "name",
+        "failure_rate",
+        "window",
+        "min_calls",
+        "open_for",
+        "half_open_calls",
+        "slow_call",
+        "slow_rate",
+        "when",
+        "breaker",
+        "crate",
+        "failure_rat",
+    ];
+
+    const BREAKER_VALUES: [&str; 14] = [
+        "0",
+        "0.5",
+        "1",
+        "1.5",
+        "-0.1",
+        "count(0)",
+        "count(5)",
+        "time(10s)",
+        "time(0s)",
+        "sliding(3)",
+        "\"payments\"",
+        "\"\"",
+        "PAYMENTS",
+        "10s",
     ];
 
     const VALUES: [&str; 30] = [
@@ -222,8 +254,37 @@ mod never_panics {
         })
     }
 
+    /// As `run`, for `#[circuit_breaker]`.
+    fn run_breaker(args: TokenStream, item: TokenStream) {
+        let valid_input = syn::parse2::<syn::File>(item.clone()).is_ok();
+        let out = breaker_impl(args, item);
+        if valid_input {
+            assert!(
+                syn::parse2::<syn::File>(out.clone()).is_ok(),
+                "unparsable output: {out}"
+            );
+        }
+    }
+
+    fn breaker_options() -> impl Strategy<Value = String> {
+        let option = (0..BREAKER_NAMES.len(), 0..BREAKER_VALUES.len())
+            .prop_map(|(n, v)| format!("{} = {}", BREAKER_NAMES[n], BREAKER_VALUES[v]));
+        proptest::collection::vec(option, 0..5).prop_map(|opts| opts.join(", "))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_breaker_options(options in breaker_options(), item in 0..ITEMS.len()) {
+            run_breaker(tokens(&options), tokens(ITEMS[item]));
+            run_breaker(tokens(&options), tokens("static PAYMENTS: backstop::BreakerHandle;"));
+        }
+
+        #[test]
+        fn breaker_token_soup(args in soup(), item in soup()) {
+            run_breaker(tokens(&args), tokens(&item));
+        }
 
         #[test]
         fn random_option_lists(options in option_list(), item in 0..ITEMS.len()) {
