@@ -293,3 +293,27 @@ async fn crate_points_the_expansion_at_another_path() {
     let script = Script::new(&[Error::Busy]);
     assert_eq!(through_a_renamed_crate(&script), Ok(2));
 }
+
+static BUDGET: backstop::RetryBudget = backstop::RetryBudget::new(4, 0.5);
+
+#[retry(attempts = 10, backoff = constant(0ms), budget = BUDGET)]
+fn budgeted(script: &Script) -> Result<usize, Error> {
+    script.attempt()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_budget_stops_retries_when_too_many_calls_fail() {
+    // Four tokens; a retry needs more than two. The first call fails twice (4 -> 2 tokens)
+    // and stops; the next one fails once (2 -> 1) and may not retry at all.
+    let script = Script::new(&[Error::Busy; 10]);
+    assert_eq!(budgeted(&script), Err(Error::Busy));
+    assert_eq!(script.starts().len(), 2);
+    assert_eq!(budgeted(&script), Err(Error::Busy));
+    assert_eq!(script.starts().len(), 3);
+    // Successes refill half a token each.
+    let script = Script::new(&[]);
+    for _ in 0..4 {
+        assert!(budgeted(&script).is_ok());
+    }
+    assert!(BUDGET.allow_retry());
+}

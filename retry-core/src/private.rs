@@ -316,3 +316,29 @@ where
 pub fn settle<T, E, C: Classifier<E>>(permit: Permit<'_>, result: &Result<T, E>, classifier: &C) {
     permit.record_result(result, classifier);
 }
+
+/// What `#[retry(budget = PATH)]` can name: a `static` [`RetryBudget`] or a
+/// [`BudgetHandle`] registered by name.
+#[diagnostic::on_unimplemented(
+    message = "`budget` must name a `RetryBudget` or a `BudgetHandle`, found `{Self}`",
+    label = "not a retry budget",
+    note = "declare one with `static NAME: backstop::RetryBudget = RetryBudget::new(10, 0.1);`"
+)]
+pub trait AsBudget {
+    /// The budget itself.
+    fn budget(&self) -> &RetryBudget;
+}
+
+impl AsBudget for RetryBudget {
+    #[inline]
+    fn budget(&self) -> &RetryBudget {
+        self
+    }
+}
+
+impl AsBudget for BudgetHandle {
+    #[inline]
+    fn budget(&self) -> &RetryBudget {
+        self.get()
+    }
+}

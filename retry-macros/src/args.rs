@@ -80,12 +80,13 @@ fn expected_form(name: &str) -> Option<&'static str> {
         "on_retry" => "<fn(&E, &AttemptState)>",
         "context" => "<identifier>",
         "fallback" => "<fn(E) -> Result<T, E>>",
+        "budget" => "<path to a RetryBudget>",
         "crate" => "<path>",
         _ => return None,
     })
 }
 
-pub(crate) const RETRY_OPTIONS: [&str; 12] = [
+pub(crate) const RETRY_OPTIONS: [&str; 13] = [
     "attempts",
     "max_elapsed",
     "max_retry_after",
@@ -97,6 +98,7 @@ pub(crate) const RETRY_OPTIONS: [&str; 12] = [
     "on_retry",
     "context",
     "fallback",
+    "budget",
     "crate",
 ];
 

@@ -25,6 +25,7 @@ pub(crate) struct RetryConfig {
     pub(crate) on_retry: Option<Expr>,
     pub(crate) context: Option<Ident>,
     pub(crate) fallback: Option<Expr>,
+    pub(crate) budget: Option<Path>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -112,6 +113,9 @@ impl RetryConfig {
                          attempt's context",
                     ),
                 },
+                "budget" => {
+                    config.budget = errors.ok(args::path(&value, "budget", "a retry budget"));
+                }
                 "crate" => config.krate = errors.ok(crate_path(&value)),
                 _ => unreachable!("every name in RETRY_OPTIONS is handled"),
             }

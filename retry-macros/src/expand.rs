@@ -339,10 +339,24 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         )
     };
     let into_error = respan(quote!(#private::IsResult::into_error), ret_span);
+    // A shared retry budget hears of every attempt and can veto a retry.
+    let (budget, on_success, on_failure, allowed) = match &config.budget {
+        Some(path) => {
+            let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
+            (
+                quote_spanned!(at=> let __bs_budget = #as_budget(&#path);),
+                quote_spanned!(at=> __bs_budget.record_success();),
+                quote_spanned!(at=> __bs_budget.record_failure();),
+                quote_spanned!(at=> if __bs_budget.allow_retry()),
+            )
+        }
+        None => Default::default(),
+    };
 
     let retry_loop = quote_spanned! {at=>
             #policy
             let __bs_classifier = #classifier;
+            #budget
             #key
             let mut __bs_call = #start;
             loop {
@@ -350,16 +364,20 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
                 #context
                 let __bs_result = #attempt;
                 let __bs_delay = match #into_error(__bs_result) {
-                    ::core::result::Result::Ok(__bs_done) => return __bs_done,
+                    ::core::result::Result::Ok(__bs_done) => {
+                        #on_success
+                        return __bs_done;
+                    }
                     ::core::result::Result::Err(__bs_err) => {
+                        #on_failure
                         let __bs_next = {
                             use #private::{NoDebug as _, ViaDebug as _};
                             let __bs_debug = (&#private::DebugProbe(&__bs_err)).debug();
                             __bs_call.on_error(&__bs_err, &__bs_classifier, #hook, __bs_debug, #now)
                         };
                         match __bs_next {
-                            ::core::option::Option::Some(__bs_delay) => __bs_delay,
-                            ::core::option::Option::None => return #give_up,
+                            ::core::option::Option::Some(__bs_delay) #allowed => __bs_delay,
+                            _ => return #give_up,
                         }
                     }
                 };
