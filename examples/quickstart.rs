@@ -3,7 +3,8 @@
 //! The example starts its own service on 127.0.0.1 (an ephemeral port) that fails the way
 //! real ones do: it answers 503, asks for a pause with `429 Too Many Requests` and
 //! `Retry-After`, hangs, and sometimes answers 200. The client is an ordinary async fn with
-//! `#[retry]` on it; the output shows each retry and what came back.
+//! `#[retry]` on it; the output shows each retry and what came back. Then a second service
+//! goes down for good, and a circuit breaker stops the client from hammering it.
 //!
 //! Run it with `cargo run --example quickstart`.
 
@@ -11,7 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use backstop::{AttemptState, Classification, Retryable, TimedOut, retry};
+use backstop::{
+    AttemptState, CircuitOpen, Classification, Retryable, TimedOut, circuit_breaker, retry,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
@@ -28,6 +31,8 @@ enum FetchError {
         code: u16,
         retry_after: Option<Duration>,
     },
+    /// The circuit breaker in front of the service is open: the request was not sent.
+    Open(CircuitOpen),
 }
 
 impl Retryable for FetchError {
@@ -41,6 +46,7 @@ impl Retryable for FetchError {
             } => Classification::RetryAfter(*wait),
             FetchError::Status { code, .. } if *code >= 500 => Classification::Transient,
             FetchError::Status { .. } => Classification::Permanent,
+            FetchError::Open(open) => open.classify(),
         }
     }
 }
@@ -48,6 +54,12 @@ impl Retryable for FetchError {
 impl From<TimedOut> for FetchError {
     fn from(_: TimedOut) -> Self {
         FetchError::TimedOut
+    }
+}
+
+impl From<CircuitOpen> for FetchError {
+    fn from(open: CircuitOpen) -> Self {
+        FetchError::Open(open)
     }
 }
 
@@ -78,11 +90,24 @@ fn log_retry(error: &FetchError, state: &AttemptState) {
     context = ctx,
 )]
 async fn fetch(address: &str, path: &str) -> Result<String, FetchError> {
+    get(address, path, &ctx.idempotency_key().to_string()).await
+}
+
+/// Asks a service that may be down for good: each attempt goes through a breaker that
+/// opens after four failures, so once the service is known to be down, calls fail at once
+/// instead of adding load. The breaker asks for 5 s, more than the retry will wait.
+#[retry(attempts = 3, backoff = constant(20ms), max_retry_after = 1s)]
+#[circuit_breaker(name = "quickstart-status", window = count(4), min_calls = 4, open_for = 5s)]
+async fn status(address: &str) -> Result<String, FetchError> {
+    get(address, "/status", "-").await
+}
+
+/// One HTTP/1.1 GET over a fresh connection; a status other than 200 is an error.
+async fn get(address: &str, path: &str, key: &str) -> Result<String, FetchError> {
     let mut stream = TcpStream::connect(address).await?;
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nIdempotency-Key: {}\r\n\
-         Connection: close\r\n\r\n",
-        ctx.idempotency_key()
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nIdempotency-Key: {key}\r\n\
+         Connection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await?;
     let mut response = String::new();
@@ -125,6 +150,23 @@ const SCRIPT: [Behaviour; 7] = [
     Behaviour::Ok,
     Behaviour::NotFound,
 ];
+
+/// A service that is down: every request gets a 503.
+async fn down_service(listener: TcpListener, served: Arc<AtomicUsize>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        served.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 503 Service Unavailable\r\n\r\n")
+                .await;
+        });
+    }
+}
 
 /// Serves `SCRIPT` in order, one connection at a time.
 async fn flaky_service(listener: TcpListener, served: Arc<AtomicUsize>) {
@@ -177,8 +219,29 @@ async fn main() -> std::io::Result<()> {
         }
     }
     println!(
-        "the service saw {} requests for 3 calls",
+        "the service saw {} requests for 3 calls\n",
         served.load(Ordering::SeqCst)
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let down = Arc::new(AtomicUsize::new(0));
+    tokio::spawn(down_service(listener, Arc::clone(&down)));
+    println!("a second service, down for good, on {address}\n");
+    for call in 1..=3 {
+        match status(&address).await {
+            Ok(body) => println!("call {call} => {body:?}"),
+            Err(FetchError::Open(open)) => println!("call {call} => rejected: {open}"),
+            Err(error) => println!("call {call} => gave up with {error:?}"),
+        }
+    }
+    let breaker = backstop::breaker("quickstart-status").expect("registered on first use");
+    println!(
+        "\nthe breaker is {:?} after {} failures; the service saw {} requests for 3 calls of \
+         up to 3 attempts each",
+        breaker.state(),
+        breaker.metrics().failures,
+        down.load(Ordering::SeqCst)
     );
     Ok(())
 }

@@ -292,11 +292,13 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         None => &body.stmts,
     };
     let mut stmts = quote!(#(#stmts)*);
-    if let Some(breaker) = &inner_breaker {
-        // `#[retry]` above `#[circuit_breaker]`: every attempt asks the breaker.
+    if let Some((breaker, path)) = &inner_breaker {
+        // `#[retry]` above `#[circuit_breaker]`: every attempt asks the breaker. The
+        // attribute is consumed here, so its import is marked used by naming it.
         let handle = crate::breaker::handle(breaker, &func.sig.ident, &private);
         let inner = once(&ret, &stmts, is_async, &private);
-        stmts = crate::breaker::guarded(breaker, &handle, &ret, &inner, &private);
+        let guarded = crate::breaker::guarded(breaker, &handle, &ret, &inner, &private);
+        stmts = quote!(#[allow(unused_imports)] use #path as _; #guarded);
     }
     let attempt = once(&ret, &stmts, is_async, &private);
     let (start, now, attempt, sleep) = if is_async {
@@ -401,11 +403,13 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
 /// Takes a `#[circuit_breaker(...)]` below `#[retry]` off the fn, so that the retry loop can
 /// put the breaker around each attempt. Left in place when its options do not parse: it
 /// then expands on its own and reports its errors itself.
-fn take_inner_breaker(attrs: &mut Vec<syn::Attribute>) -> Option<crate::breaker::BreakerOptions> {
+fn take_inner_breaker(
+    attrs: &mut Vec<syn::Attribute>,
+) -> Option<(crate::breaker::BreakerOptions, syn::Path)> {
     let index = attrs.iter().position(crate::breaker::is_breaker_attr)?;
     let options = crate::breaker::attr_options(&attrs[index]).ok()?;
-    attrs.remove(index);
-    Some(options)
+    let attr = attrs.remove(index);
+    Some((options, attr.path().clone()))
 }
 
 /// An expression that runs `stmts` once as the fn's body would: in a closure called at
