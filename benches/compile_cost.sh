@@ -72,7 +72,8 @@ attribute() {
         4 | 5) echo '#[retry(backoff = exponential(50ms, factor = 2, max = 2s), jitter = equal)]' ;;
         6 | 7) echo '#[retry(backoff = linear(10ms, step = 5ms), max_elapsed = 30s,
                    when = |e: &Error| e.0 > 1)]' ;;
-        8) echo '#[retry(attempts = 4, classify = by_code, on_retry = note_retry, fallback = cached)]' ;;
+        8) echo '#[retry(attempts = 4, classify = by_code, on_retry = note_retry,
+                   fallback = cached)]' ;;
         9) echo '#[retry(attempts = 3, timeout = 500ms, context = ctx, on_retry = note_retry)]' ;;
     esac
 }
@@ -170,8 +171,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # The time an attribute adds per fn; cargo's own start-up is in every run and cancels out.
 per_fn() { awk -v a="$1" -v b="$2" -v n="$fns" 'BEGIN { printf "%.2f", (a - b) / n }'; }
 echo
-echo "| crate ($fns fns, half async) | cargo check, median of $runs (ms) | vs plain | vs #[retry] |" \
-    "added per fn (ms) |"
+echo "| crate ($fns fns, half async) | cargo check, median of $runs (ms) | vs plain |" \
+    "vs #[retry] | added per fn (ms) |"
 echo "|---|---|---|---|---|"
 for mode in plain retry instrument; do
     case "$mode" in

@@ -7,6 +7,9 @@
 //!   contender waits zero between attempts, so this is the cost of the loop itself
 //!   (classifying, deciding, setting up the sleep). Its reference is a hand-written loop.
 //!
+//! - `transient_twice/async_real_clock`: the same on tokio's real clock, where a zero delay
+//!   still waits for the timer's next millisecond tick.
+//!
 //! Async contenders run on one current-thread tokio runtime through Criterion's `to_async`,
 //! the same for all of them; the sleeping ones on a paused clock (see `support`).
 //!
@@ -20,7 +23,7 @@ mod support;
 use std::cell::Cell;
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 use support::retry as c;
 use support::{INPUT, TRANSIENT_FAILURES};
@@ -135,9 +138,25 @@ fn transient_twice_async(criterion: &mut Criterion) {
     group.finish();
 }
 
+/// The transient workload on the real clock, to show why the group above pauses it: tokio
+/// rounds every deadline up to the next millisecond, so each "zero" delay parks the thread
+/// until then, whichever crate asks for it. Few, flat samples: each call takes milliseconds.
+fn transient_twice_async_real_clock(criterion: &mut Criterion) {
+    let runtime = support::runtime();
+    let n = TRANSIENT_FAILURES;
+    let mut group = criterion.benchmark_group("transient_twice/async_real_clock");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    bench_async!(group, &runtime, n, "backstop", c::backstop_async);
+    bench_async!(group, &runtime, n, "backon", c::backon_async);
+    bench_async!(group, &runtime, n, "tokio_retry", c::tokio_retry_async);
+    bench_async!(group, &runtime, n, "backoff", c::backoff_async);
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = support::criterion();
-    targets = happy_path_sync, happy_path_async, transient_twice_sync, transient_twice_async
+    targets = happy_path_sync, happy_path_async, transient_twice_sync, transient_twice_async,
+        transient_twice_async_real_clock
 }
 criterion_main!(benches);
