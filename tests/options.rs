@@ -317,3 +317,18 @@ async fn a_retry_budget_stops_retries_when_too_many_calls_fail() {
     }
     assert!(BUDGET.allow_retry());
 }
+
+#[retry(attempts = 3, backoff = constant(0ms), jitter = none)]
+async fn zero_delay(script: &Script) -> Result<usize, Error> {
+    script.attempt()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_delay_does_not_wait_for_the_timer() {
+    // tokio rounds a sleep up to the next millisecond, even a zero one; a zero delay must
+    // not go through it at all.
+    let script = Script::new(&[Error::Busy, Error::Busy]);
+    let start = Instant::now();
+    assert_eq!(zero_delay(&script).await, Ok(3));
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}

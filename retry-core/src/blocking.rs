@@ -107,6 +107,7 @@ impl<'p, C, H, K> Retry<'p, C, H, K> {
             match decide(&mut state, &error, &self.classifier, &self.hook, || {
                 self.clock.now()
             }) {
+                Some(next) if next.next_delay.is_zero() => {}
                 Some(next) => self.clock.sleep(next.next_delay),
                 None => return Err(error),
             }

@@ -175,6 +175,8 @@ where
                     match decide(this.state, &error, &*this.classifier, &*this.hook, || {
                         timer.now()
                     }) {
+                        // The timer rounds a zero sleep up to its resolution: skip it.
+                        Some(next) if next.next_delay.is_zero() => this.stage.set(Stage::Ready),
                         Some(next) => {
                             let sleep = this.timer.sleep(next.next_delay);
                             this.stage.set(Stage::Sleeping { sleep });

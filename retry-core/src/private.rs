@@ -96,8 +96,10 @@ impl<'p> Call<'p> {
     }
 
     /// After a failed attempt: the delay to sleep before the next one, or `None` to return
-    /// the error.
-    #[inline]
+    /// the error. Out of line and cold, so that the happy path of the generated fn keeps
+    /// its registers for the body.
+    #[cold]
+    #[inline(never)]
     pub fn on_error<E, C, H>(
         &mut self,
         error: &E,
@@ -128,10 +130,12 @@ pub fn async_now() -> Instant {
     crate::Timer::now(&DefaultClock)
 }
 
-/// Sleeps the current thread.
+/// Sleeps the current thread; a zero delay does not call into the OS at all.
 #[inline]
 pub fn sleep_blocking(delay: Duration) {
-    DefaultClock.sleep(delay);
+    if !delay.is_zero() {
+        DefaultClock.sleep(delay);
+    }
 }
 
 /// Sleeps on the async timer.

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use crate::jitter::with_thread_rng;
-use crate::{Classification, RetryPolicy};
+use crate::{Classification, Jitter, RetryPolicy};
 
 /// Where a call stands when it is about to sleep before its next attempt; handed to
 /// `on_retry` hooks.
@@ -14,9 +14,8 @@ pub struct AttemptState {
     pub attempt: u32,
     /// How long the call sleeps before the next attempt.
     pub next_delay: Duration,
-    /// Time since the call started. Drivers read the clock at the start only when the
-    /// policy has a deadline or a hook wants this; otherwise it counts from the first
-    /// failure.
+    /// Time since the call started. The clock is read only when something measures it:
+    /// with a deadline or an `on_retry` hook it is exact; otherwise it is zero.
     pub elapsed: Duration,
 }
 
@@ -82,9 +81,10 @@ pub struct RetryState<'p> {
 impl<'p> RetryState<'p> {
     /// A call that has made no attempt yet.
     ///
-    /// `started` is when the call started. Pass `None` to avoid reading the clock on the
-    /// happy path; the state then reads it when [`needs_start`](Self::needs_start) says so,
-    /// and otherwise counts elapsed time from the first failure.
+    /// `started` is when the call started, or `None` not to read the clock at all on the
+    /// happy path. Pass it when the policy [`needs_start`](Self::needs_start) (a deadline is
+    /// counted from the first failure otherwise) or when something reads
+    /// [`AttemptState::elapsed`], which stays zero without it.
     #[inline]
     #[must_use]
     pub const fn new(policy: &'p RetryPolicy, started: Option<Instant>) -> Self {
@@ -118,7 +118,8 @@ impl<'p> RetryState<'p> {
     }
 
     /// Records a failed attempt whose error was classified as `class`, and decides whether
-    /// to retry and after how long. `now` is read at most once.
+    /// to retry and after how long. `now` is read at most once, and only when the call has
+    /// a deadline or a start time.
     pub fn on_error(&mut self, class: Classification, now: impl FnOnce() -> Instant) -> Decision {
         self.failed = self.failed.saturating_add(1);
         let floor = match class {
@@ -134,24 +135,31 @@ impl<'p> RetryState<'p> {
         }
 
         let backoff = self.policy.backoff();
-        let jittered = with_thread_rng(|rng| {
-            self.policy.jitter().apply(
-                backoff.delay(self.failed),
-                backoff.initial(),
-                backoff.max(),
-                self.previous,
-                rng,
-            )
-        });
+        let base = backoff.delay(self.failed);
+        // Without jitter there is nothing to draw: skip the thread-local generator.
+        let jittered = match self.policy.jitter() {
+            Jitter::None => base.min(backoff.max()),
+            jitter => with_thread_rng(|rng| {
+                jitter.apply(base, backoff.initial(), backoff.max(), self.previous, rng)
+            }),
+        };
         self.previous = jittered;
         // The server's wait is a floor: never less than it asked, never less than our own
         // backoff either.
         let delay = jittered.max(floor);
 
-        let now = now();
-        let started = *self.started.get_or_insert(now);
-        let elapsed = now.saturating_duration_since(started);
-        if let Some(deadline) = self.policy.max_elapsed() {
+        // The clock is read only when something measures: a deadline, or a start time
+        // taken because a hook wants the elapsed time.
+        let deadline = self.policy.max_elapsed();
+        let elapsed = match (self.started, deadline) {
+            (None, None) => Duration::ZERO,
+            (started, _) => {
+                let now = now();
+                let started = *self.started.get_or_insert(started.unwrap_or(now));
+                now.saturating_duration_since(started)
+            }
+        };
+        if let Some(deadline) = deadline {
             if elapsed.saturating_add(delay) > deadline {
                 return Decision::GiveUp(GiveUp::Deadline);
             }
@@ -283,6 +291,16 @@ mod tests {
             state.on_error(Classification::Transient, Instant::now),
             Decision::GiveUp(GiveUp::Exhausted)
         );
+    }
+
+    #[test]
+    fn without_a_deadline_or_start_time_the_clock_is_never_read() {
+        let mut state = RetryState::new(&NO_JITTER, None);
+        let never = || -> Instant { panic!("the clock was read") };
+        match state.on_error(Classification::Transient, never) {
+            Decision::Retry(next) => assert_eq!(next.elapsed, Duration::ZERO),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -330,7 +330,8 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             quote_spanned!(at=> #private::Call::timed(__bs_policy, #hooked)),
             quote!(#private::async_now),
             attempt,
-            quote_spanned!(at=> #private::sleep(__bs_delay).await;),
+            // tokio rounds every sleep up to the next millisecond: a zero delay skips it.
+            quote_spanned!(at=> if !__bs_delay.is_zero() { #private::sleep(__bs_delay).await; }),
         )
     } else {
         (
