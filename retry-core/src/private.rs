@@ -346,3 +346,77 @@ impl AsBudget for BudgetHandle {
         self.get()
     }
 }
+
+/// When a blocking call starts, if anything will measure time from it: a deadline, or an
+/// `on_retry` hook (`hooked`) that reads the elapsed time.
+#[inline]
+pub fn start_blocking(policy: &RetryPolicy, hooked: bool) -> Option<Instant> {
+    (RetryState::needs_start(policy) || hooked).then(blocking_now)
+}
+
+/// Fixes a blocking attempt closure's return type to the fn's, so that `?` and `return`
+/// in the body see it. The closure takes the attempt's number, the first being 1.
+#[inline(always)]
+pub fn attempt_fn<R, F: FnMut(u32) -> R>(attempt: F) -> F {
+    attempt
+}
+
+/// Fixes the argument type of the closure that hands an error to the log as `Debug`.
+#[inline(always)]
+pub fn debug_fn<R, F>(debug: F) -> F
+where
+    R: IsResult,
+    F: for<'a> Fn(&'a R::Err) -> Option<&'a dyn Debug>,
+{
+    debug
+}
+
+/// The retries of a blocking fn, after its first attempt failed with `first`: out of line
+/// and cold, so that a call that succeeds at once costs one inlined attempt and a branch.
+///
+/// Returns the first success, or the error to give up with.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn retry_blocking<R, F, C, H, D>(
+    policy: &RetryPolicy,
+    start: Option<Instant>,
+    first: R::Err,
+    attempt: &mut F,
+    classifier: &C,
+    hook: &H,
+    debug: D,
+    budget: Option<&RetryBudget>,
+) -> Result<R, R::Err>
+where
+    R: IsResult,
+    F: FnMut(u32) -> R,
+    C: Classifier<R::Err>,
+    H: OnRetry<R::Err>,
+    D: for<'a> Fn(&'a R::Err) -> Option<&'a dyn Debug>,
+{
+    let mut state = RetryState::new(policy, start);
+    let mut error = first;
+    loop {
+        if let Some(budget) = budget {
+            budget.record_failure();
+        }
+        let class = classifier.classify(&error);
+        let next = decide_logged(&mut state, &error, class, hook, debug(&error), blocking_now);
+        match next {
+            Some(next) if budget.is_none_or(RetryBudget::allow_retry) => {
+                sleep_blocking(next.next_delay);
+            }
+            _ => return Err(error),
+        }
+        match attempt(state.attempt()).into_error() {
+            Ok(done) => {
+                if let Some(budget) = budget {
+                    budget.record_success();
+                }
+                return Ok(done);
+            }
+            Err(next_error) => error = next_error,
+        }
+    }
+}

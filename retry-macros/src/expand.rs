@@ -390,7 +390,64 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     let body = match &async_trait {
         // The boxed future now runs the whole loop.
         Some((pin, _)) => quote_spanned!(at=> #pin(async move { #retry_loop })),
-        None => retry_loop,
+        None if is_async => retry_loop,
+        None => {
+            // A blocking fn runs its first attempt inline; the retries are out of line.
+            let budget = match &config.budget {
+                Some(path) => {
+                    let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
+                    quote_spanned!(at=> ::core::option::Option::Some(#as_budget(&#path)))
+                }
+                None => quote_spanned!(at=> ::core::option::Option::None),
+            };
+            // The attempt's number is bound only where the body asks for its context, so
+            // that no lint is silenced over the user's own bindings.
+            let (number, context) = match &config.context {
+                Some(ctx) => (
+                    quote_spanned!(at=> __bs_number),
+                    quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_number, __bs_key);),
+                ),
+                None => (quote_spanned!(at=> _), TokenStream::new()),
+            };
+            quote_spanned! {at=>
+                #policy
+                let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
+                #key
+                let __bs_start = #private::start_blocking(__bs_policy, #hooked);
+                let mut __bs_attempt = #private::attempt_fn::<#ret, _>(|#number: u32| {
+                    #(#rebinds)*
+                    #context
+                    #stmts
+                });
+                match #into_error(__bs_attempt(1)) {
+                    ::core::result::Result::Ok(__bs_done) => {
+                        if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
+                            __bs_budget.record_success();
+                        }
+                        __bs_done
+                    }
+                    ::core::result::Result::Err(__bs_first) => {
+                        let __bs_debug = #private::debug_fn::<#ret, _>(|__bs_err| {
+                            use #private::{NoDebug as _, ViaDebug as _};
+                            (&#private::DebugProbe(__bs_err)).debug()
+                        });
+                        match #private::retry_blocking(
+                            __bs_policy,
+                            __bs_start,
+                            __bs_first,
+                            &mut __bs_attempt,
+                            &#classifier,
+                            #hook,
+                            __bs_debug,
+                            __bs_budget,
+                        ) {
+                            ::core::result::Result::Ok(__bs_done) => __bs_done,
+                            ::core::result::Result::Err(__bs_err) => #give_up,
+                        }
+                    }
+                }
+            }
+        }
     };
     quote_spanned! {at=>
         #(#outer_attrs)*
