@@ -231,3 +231,37 @@ pub(crate) fn call_shape(value: &Expr) -> Option<CallShape> {
 pub(crate) fn duration(value: &Expr) -> syn::Result<DurationValue> {
     DurationValue::parse(value)
 }
+
+/// A duration that must be above zero, when it is known.
+pub(crate) fn nonzero_duration(value: &Expr, name: &str) -> syn::Result<DurationValue> {
+    let duration = duration(value)?;
+    if duration.nanos() == Some(0) {
+        return Err(syn::Error::new(
+            duration.span(),
+            format!("`{name}` must be above zero"),
+        ));
+    }
+    Ok(duration)
+}
+
+/// Checks an option's name: known, and not given before. `None` after reporting why not.
+pub(crate) fn claim(
+    name: &Ident,
+    known: &[&str],
+    seen: &mut std::collections::HashMap<String, Span>,
+    errors: &mut Errors,
+) -> Option<String> {
+    let key = name.to_string();
+    if !known.contains(&key.as_str()) {
+        errors.push(unknown_option(name, known));
+        return None;
+    }
+    if seen.insert(key.clone(), name.span()).is_some() {
+        errors.at(
+            name.span(),
+            format!("option `{key}` is given more than once"),
+        );
+        return None;
+    }
+    Some(key)
+}

@@ -97,18 +97,9 @@ impl BreakerOptions {
         let mut slow_rate_span = None;
 
         for RawOption { name, value } in options {
-            let key = name.to_string();
-            if !known.contains(&key.as_str()) {
-                errors.push(args::unknown_option(&name, known));
+            let Some(key) = args::claim(&name, known, &mut seen, &mut errors) else {
                 continue;
-            }
-            if seen.insert(key.clone(), name.span()).is_some() {
-                errors.at(
-                    name.span(),
-                    format!("option `{key}` is given more than once"),
-                );
-                continue;
-            }
+            };
             match key.as_str() {
                 "name" => match &value {
                     Expr::Lit(ExprLit {
@@ -146,8 +137,10 @@ impl BreakerOptions {
                     }
                     out.half_open_calls = parsed.map(|(n, _)| n);
                 }
-                "open_for" => out.open_for = errors.ok(nonzero(&value, "open_for")),
-                "slow_call" => out.slow_call = errors.ok(nonzero(&value, "slow_call")),
+                "open_for" => out.open_for = errors.ok(args::nonzero_duration(&value, "open_for")),
+                "slow_call" => {
+                    out.slow_call = errors.ok(args::nonzero_duration(&value, "slow_call"))
+                }
                 "when" => out.when = Some(value),
                 "breaker" => {
                     out.shared = errors.ok(args::path(&value, "breaker", "a `static` breaker"));
@@ -211,14 +204,14 @@ impl BreakerOptions {
         });
         let min_calls = self.min_calls.map(|n| quote!(.with_min_calls(#n)));
         let open_for = self.open_for.as_ref().map(|d| {
-            let d = nonzero_tokens(d, "`open_for` must be above zero", private);
+            let d = d.to_nonzero_tokens("`open_for` must be above zero", private);
             quote!(.with_open_for(#d))
         });
         let half_open_calls = self
             .half_open_calls
             .map(|n| quote!(.with_half_open_calls(#n)));
         let slow_call = self.slow_call.as_ref().map(|d| {
-            let d = nonzero_tokens(d, "`slow_call` must be above zero", private);
+            let d = d.to_nonzero_tokens("`slow_call` must be above zero", private);
             quote!(.with_slow_call(#d))
         });
         let slow_rate = self.slow_rate.map(|r| {
@@ -230,28 +223,6 @@ impl BreakerOptions {
                 #failure_rate #window #min_calls #open_for #half_open_calls #slow_call #slow_rate
         }
     }
-}
-
-fn nonzero_tokens(duration: &DurationValue, message: &str, private: &TokenStream) -> TokenStream {
-    let tokens = duration.to_tokens();
-    match duration {
-        DurationValue::Known { .. } => tokens,
-        DurationValue::Expr(_) => {
-            let private = respan(private.clone(), duration.span());
-            quote_spanned!(duration.span()=> #private::nonzero_duration(#tokens, #message))
-        }
-    }
-}
-
-fn nonzero(value: &Expr, name: &str) -> syn::Result<DurationValue> {
-    let duration = args::duration(value)?;
-    if duration.nanos() == Some(0) {
-        return Err(syn::Error::new(
-            duration.span(),
-            format!("`{name}` must be above zero"),
-        ));
-    }
-    Ok(duration)
 }
 
 /// A rate in `(0, 1]`.
@@ -294,7 +265,7 @@ fn window(value: &Expr) -> syn::Result<WindowValue> {
             }
             Ok(WindowValue::Count(n))
         }
-        "time" => nonzero(arg, "time").map(WindowValue::Time),
+        "time" => args::nonzero_duration(arg, "time").map(WindowValue::Time),
         other => {
             let hint = suggest::closest(other, &["count", "time"])
                 .map(|close| format!("; did you mean `{close}`?"))

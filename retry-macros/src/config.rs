@@ -62,28 +62,21 @@ impl RetryConfig {
         let mut seen: HashMap<String, Span> = HashMap::new();
 
         for RawOption { name, value } in options {
-            let key = name.to_string();
-            if !RETRY_OPTIONS.contains(&key.as_str()) {
-                errors.push(args::unknown_option(&name, &RETRY_OPTIONS));
+            let Some(key) = args::claim(&name, &RETRY_OPTIONS, &mut seen, &mut errors) else {
                 continue;
-            }
-            if seen.insert(key.clone(), name.span()).is_some() {
-                errors.at(
-                    name.span(),
-                    format!("option `{key}` is given more than once"),
-                );
-                continue;
-            }
+            };
             match key.as_str() {
                 "attempts" => {
                     config.attempts = errors.ok(args::integer(&value, "attempts", 1)).map(|n| n.0);
                 }
                 "max_elapsed" => {
-                    config.max_elapsed = errors.ok(nonzero(&value, "max_elapsed"));
+                    config.max_elapsed = errors.ok(args::nonzero_duration(&value, "max_elapsed"));
                 }
                 "max_retry_after" => config.max_retry_after = errors.ok(args::duration(&value)),
                 "timeout" => {
-                    config.timeout = errors.ok(nonzero(&value, "timeout")).map(|d| (name, d));
+                    config.timeout = errors
+                        .ok(args::nonzero_duration(&value, "timeout"))
+                        .map(|d| (name, d));
                 }
                 "backoff" => config.backoff = errors.ok(backoff(&value)),
                 "jitter" => config.jitter = errors.ok(jitter(&value)),
@@ -166,18 +159,6 @@ fn crate_path(value: &Expr) -> syn::Result<Path> {
         ));
     }
     Ok(path)
-}
-
-/// A duration that must be above zero, when known.
-fn nonzero(value: &Expr, name: &str) -> syn::Result<DurationValue> {
-    let duration = args::duration(value)?;
-    if duration.nanos() == Some(0) {
-        return Err(syn::Error::new(
-            duration.span(),
-            format!("`{name}` must be above zero"),
-        ));
-    }
-    Ok(duration)
 }
 
 fn jitter(value: &Expr) -> syn::Result<Jitter> {

@@ -70,6 +70,20 @@ impl DurationValue {
         }
     }
 
+    /// Like [`to_tokens`](Self::to_tokens), and a `Duration` expression that evaluates to
+    /// zero fails const evaluation with `message`; literal zeros were rejected earlier.
+    pub(crate) fn to_nonzero_tokens(&self, message: &str, private: &TokenStream) -> TokenStream {
+        let tokens = self.to_tokens();
+        match self {
+            DurationValue::Known { .. } => tokens,
+            DurationValue::Expr(_) => {
+                // Spanned on the user's expression, so a failed evaluation points there.
+                let private = crate::expand::respan(private.clone(), self.span());
+                quote_spanned!(self.span()=> #private::nonzero_duration(#tokens, #message))
+            }
+        }
+    }
+
     /// An expression of type `::core::time::Duration`, usable in const context.
     pub(crate) fn to_tokens(&self) -> TokenStream {
         match self {

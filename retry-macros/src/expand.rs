@@ -304,7 +304,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
     let (start, now, attempt, sleep) = if is_async {
         let attempt = match &config.timeout {
             Some((_, limit)) => {
-                let limit = nonzero(limit, "`timeout` must be above zero", &private);
+                let limit = limit.to_nonzero_tokens("`timeout` must be above zero", &private);
                 let limit = if inline_consts {
                     quote_spanned!(at=> const { #limit })
                 } else {
@@ -557,7 +557,7 @@ fn rebind_arguments(sig: &mut Signature, private: &TokenStream) -> Vec<TokenStre
 fn policy(config: &RetryConfig, private: &TokenStream) -> TokenStream {
     let attempts = config.attempts.unwrap_or(3);
     let max_elapsed = config.max_elapsed.as_ref().map(|d| {
-        let d = nonzero(d, "`max_elapsed` must be above zero", private);
+        let d = d.to_nonzero_tokens("`max_elapsed` must be above zero", private);
         quote!(.with_max_elapsed(#d))
     });
     let max_retry_after = config.max_retry_after.as_ref().map(|d| {
@@ -620,20 +620,6 @@ fn backoff(config: &BackoffConfig, private: &TokenStream) -> TokenStream {
                 .as_ref()
                 .map_or_else(|| default_max(&initial), DurationValue::to_tokens);
             checked(quote!(#private::Backoff::exponential(#initial, #factor, #max)))
-        }
-    }
-}
-
-/// A duration that const evaluation rejects when it is zero; literal zeros were already
-/// rejected by the macro, this catches `Duration` expressions.
-fn nonzero(duration: &DurationValue, message: &str, private: &TokenStream) -> TokenStream {
-    let tokens = duration.to_tokens();
-    match duration {
-        DurationValue::Known { .. } => tokens,
-        DurationValue::Expr(_) => {
-            // Spanned on the user's expression, so a failed const evaluation points there.
-            let private = respan(private.clone(), duration.span());
-            quote_spanned!(duration.span()=> #private::nonzero_duration(#tokens, #message))
         }
     }
 }

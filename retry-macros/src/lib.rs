@@ -121,39 +121,10 @@ mod never_panics {
         "fn f<'a, T: Clone>(t: &'a T, _: impl Fn()) -> Result<&'a T, E> where T: Send { Ok(t) }",
     ];
 
-    const NAMES: [&str; 16] = [
-        "attempts",
-        "max_elapsed",
-        "max_retry_after",
-        "backoff",
-        "jitter",
-        "timeout",
-        "when",
-        "classify",
-        "on_retry",
-        "context",
-        "fallback",
-        "crate",
-        "atempts",
-        "r#attempts",
-        "step",
-        "factor",
-    ];
-
-    const BREAKER_NAMES: [&str; 12] = [
-        "name",
-        "failure_rate",
-        "window",
-        "min_calls",
-        "open_for",
-        "half_open_calls",
-        "slow_call",
-        "slow_rate",
-        "when",
-        "breaker",
-        "crate",
-        "failure_rat",
-    ];
+    /// Every option, and near misses that must be rejected gracefully.
+    fn names(known: &[&'static str], misses: &[&'static str]) -> Vec<&'static str> {
+        known.iter().chain(misses).copied().collect()
+    }
 
     const BREAKER_VALUES: [&str; 14] = [
         "0",
@@ -222,20 +193,26 @@ mod never_panics {
     }
 
     fn option_list() -> impl Strategy<Value = String> {
-        let option = (0..NAMES.len(), 0..VALUES.len(), any::<bool>()).prop_map(|(n, v, eq)| {
-            if eq {
-                format!("{} = {}", NAMES[n], VALUES[v])
-            } else {
-                NAMES[n].to_string()
-            }
-        });
+        let names = names(
+            &crate::args::RETRY_OPTIONS,
+            &["atempts", "r#attempts", "step"],
+        );
+        let option = (prop::sample::select(names), 0..VALUES.len(), any::<bool>()).prop_map(
+            |(name, v, eq)| {
+                if eq {
+                    format!("{name} = {}", VALUES[v])
+                } else {
+                    name.into()
+                }
+            },
+        );
         proptest::collection::vec(option, 0..6).prop_map(|opts| opts.join(", "))
     }
 
     /// Random token soup: words, punctuation, literals and balanced groups.
     fn soup() -> impl Strategy<Value = String> {
         let atom = prop_oneof![
-            (0..NAMES.len()).prop_map(|i| NAMES[i].to_string()),
+            prop::sample::select(crate::args::RETRY_OPTIONS.to_vec()).prop_map(str::to_string),
             (0..VALUES.len()).prop_map(|i| VALUES[i].to_string()),
             prop::sample::select(vec![
                 "=", ",", "-", "|", "::", ".", ";", "#", "!", "&", "'a"
@@ -267,8 +244,9 @@ mod never_panics {
     }
 
     fn breaker_options() -> impl Strategy<Value = String> {
-        let option = (0..BREAKER_NAMES.len(), 0..BREAKER_VALUES.len())
-            .prop_map(|(n, v)| format!("{} = {}", BREAKER_NAMES[n], BREAKER_VALUES[v]));
+        let names = names(&crate::breaker::BREAKER_OPTIONS, &["failure_rat", "factor"]);
+        let option = (prop::sample::select(names), 0..BREAKER_VALUES.len())
+            .prop_map(|(name, v)| format!("{name} = {}", BREAKER_VALUES[v]));
         proptest::collection::vec(option, 0..5).prop_map(|opts| opts.join(", "))
     }
 
