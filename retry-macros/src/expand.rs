@@ -30,7 +30,27 @@
 //! ```
 //!
 //! The body is spliced unchanged, once, inside the loop: it may borrow `&mut self` and
-//! local state, which a closure handed to the runtime could not.
+//! local state across `.await`, which a closure returning a future could not.
+//!
+//! A blocking fn has no `.await` to hold borrows across, so its body becomes an `FnMut`
+//! attempt closure instead: the first call is inlined and the loop lives out of line in
+//! the runtime (`retry_blocking`), which keeps the happy path as short as the plain fn's.
+//!
+//! ```text
+//! fn fetch(&mut self, id: u32) -> Result<Item, Error> {
+//!     let mut __bs_attempt = attempt_fn::<Result<Item, Error>, _>(|_: u32| {
+//!         let id = Rebind::rebind(&id);
+//!         BODY
+//!     });
+//!     match __bs_attempt(1) {
+//!         Ok(value) => Ok(value),
+//!         Err(first) => match retry_blocking(policy, first, &mut __bs_attempt, ..) {
+//!             Ok(done) => done,
+//!             Err(error) => Err(error),
+//!         },
+//!     }
+//! }
+//! ```
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
