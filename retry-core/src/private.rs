@@ -69,17 +69,8 @@ pub struct Call<'p> {
 }
 
 impl<'p> Call<'p> {
-    /// Starts a call measured on the standard clock; `hooked` when an `on_retry` hook
+    /// Starts a call measured on the async timer's clock; `hooked` when an `on_retry` hook
     /// will want the elapsed time.
-    #[inline]
-    pub fn blocking(policy: &'p RetryPolicy, hooked: bool) -> Self {
-        let start = (RetryState::needs_start(policy) || hooked).then(|| DefaultClock.now());
-        Call {
-            state: RetryState::new(policy, start),
-        }
-    }
-
-    /// Starts a call measured on the async timer's clock; `hooked` as for `blocking`.
     #[cfg(feature = "tokio")]
     #[inline]
     pub fn timed(policy: &'p RetryPolicy, hooked: bool) -> Self {

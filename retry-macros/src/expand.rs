@@ -228,8 +228,30 @@ fn find_impl_trait(tokens: TokenStream) -> Option<Span> {
     })
 }
 
+/// The pieces of the rewritten fn that both flavours share.
+struct Parts {
+    private: TokenStream,
+    ret: Type,
+    /// Re-binds the arguments for an attempt.
+    rebinds: Vec<TokenStream>,
+    /// The statements of one attempt: the body, behind the breaker when there is one.
+    stmts: TokenStream,
+    /// Declares `__bs_policy`, and `__bs_key` with `context`.
+    setup: TokenStream,
+    /// The policy is an inline `const` block; a timeout limit must be one too.
+    inline_consts: bool,
+    classifier: TokenStream,
+    hook: TokenStream,
+    hooked: bool,
+    /// `Option<&RetryBudget>`.
+    budget: TokenStream,
+    /// What the fn returns on giving up with `__bs_err`.
+    give_up: TokenStream,
+}
+
 /// The whole rewritten fn. `check_fn` has passed.
 pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
+    let at = Span::mixed_site();
     let krate = config
         .krate
         .clone()
@@ -242,21 +264,24 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             ReturnType::Default => (syn::parse_quote!(()), None),
         },
     };
-    let ret_span = ret.span();
     let is_async = func.sig.asyncness.is_some() || async_trait.is_some();
-    let at = Span::mixed_site();
-
     let inner_breaker = take_inner_breaker(&mut func.attrs);
     let rebinds = rebind_arguments(&mut func.sig, &private);
-    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
-        .attrs
-        .iter()
-        .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
-    let vis = &func.vis;
-    let sig = &func.sig;
-    let body = &func.block;
 
-    let policy = policy(&config, &private);
+    let stmts = match &async_trait {
+        Some((_, block)) => &block.stmts,
+        None => &func.block.stmts,
+    };
+    let mut stmts = quote!(#(#stmts)*);
+    if let Some((breaker, path)) = &inner_breaker {
+        // `#[retry]` above `#[circuit_breaker]`: every attempt asks the breaker. The
+        // attribute is consumed here, so its import is marked used by naming it.
+        let handle = crate::breaker::handle(breaker, &func.sig.ident, &private);
+        let inner = once(&ret, &stmts, is_async, &private);
+        let guarded = crate::breaker::guarded(breaker, &handle, &ret, &inner, &private);
+        stmts = quote!(#[allow(unused_imports)] use #path as _; #guarded);
+    }
+
     // The policy is a `const` item: the loop reads it from static memory, and the compiler
     // evaluates it (and rejects a zero `Duration` constant) even under `cargo check`. An
     // expression that names `Self` or a generic parameter cannot go in a nested item, so
@@ -274,6 +299,7 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         .collect();
     let names_outer = |expr: &syn::Expr| mentions(expr.to_token_stream(), &generics);
     let inline_consts = config.duration_expressions().any(names_outer);
+    let policy = policy(&config, &private);
     let policy = if inline_consts {
         quote_spanned!(at=> let __bs_policy = &const { #policy };)
     } else {
@@ -282,6 +308,12 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             let __bs_policy = &__BS_POLICY;
         )
     };
+    let key = config
+        .context
+        .as_ref()
+        .map(|_| quote_spanned!(at=> let __bs_key = #private::IdempotencyKey::random();));
+
+    let ret_span = ret.span();
     let classifier = match (&config.when, &config.classify) {
         (Some(when), _) => quote!(#private::when::<#ret, _>(#when)),
         (_, Some(classify)) => quote!(#private::classify::<#ret, _>(#classify)),
@@ -290,190 +322,210 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
             quote_spanned!(ret_span=> #by_retryable::<#ret>())
         }
     };
-    let hooked = config.on_retry.is_some();
     let hook = match &config.on_retry {
         Some(hook) => quote!(&#private::on_retry::<#ret, _>(#hook)),
         None => quote!(&()),
     };
-    let (key, context) = match &config.context {
-        Some(ctx) => (
-            quote_spanned!(at=> let __bs_key = #private::IdempotencyKey::random();),
-            quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_call.attempt(), __bs_key);),
-        ),
-        None => (TokenStream::new(), TokenStream::new()),
+    // A shared retry budget hears of every attempt and can veto a retry.
+    let budget = match &config.budget {
+        Some(path) => {
+            let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
+            quote_spanned!(at=> ::core::option::Option::Some(#as_budget(&#path)))
+        }
+        None => quote_spanned!(at=> ::core::option::Option::None),
     };
     let give_up = match &config.fallback {
         Some(fallback) => quote_spanned!(at=> (#fallback)(__bs_err)),
         None => quote_spanned!(at=> ::core::result::Result::Err(__bs_err)),
     };
 
-    let stmts = match &async_trait {
-        Some((_, block)) => &block.stmts,
-        None => &body.stmts,
+    let parts = Parts {
+        private,
+        ret,
+        rebinds,
+        stmts,
+        setup: quote!(#policy #key),
+        inline_consts,
+        classifier,
+        hook,
+        hooked: config.on_retry.is_some(),
+        budget,
+        give_up,
     };
-    let mut stmts = quote!(#(#stmts)*);
-    if let Some((breaker, path)) = &inner_breaker {
-        // `#[retry]` above `#[circuit_breaker]`: every attempt asks the breaker. The
-        // attribute is consumed here, so its import is marked used by naming it.
-        let handle = crate::breaker::handle(breaker, &func.sig.ident, &private);
-        let inner = once(&ret, &stmts, is_async, &private);
-        let guarded = crate::breaker::guarded(breaker, &handle, &ret, &inner, &private);
-        stmts = quote!(#[allow(unused_imports)] use #path as _; #guarded);
-    }
-    let attempt = once(&ret, &stmts, is_async, &private);
-    let (start, now, attempt, sleep) = if is_async {
-        let attempt = match &config.timeout {
-            Some((_, limit)) => {
-                let limit = limit.to_nonzero_tokens("`timeout` must be above zero", &private);
-                let limit = if inline_consts {
-                    quote_spanned!(at=> const { #limit })
-                } else {
-                    quote_spanned!(at=> {
-                        const __BS_TIMEOUT: ::core::time::Duration = #limit;
-                        __BS_TIMEOUT
-                    })
-                };
-                // `once` awaited the block; the timeout wants the future itself.
-                let future = once_future(&ret, &stmts);
-                quote_spanned! {at=>
-                    match #private::timeout(#limit, #future).await {
-                        ::core::result::Result::Ok(__bs_done) => __bs_done,
-                        ::core::result::Result::Err(__bs_expired) => {
-                            ::core::result::Result::Err(#private::timed_out(__bs_expired.limit))
-                        }
-                    }
-                }
-            }
-            None => attempt,
-        };
-        (
-            quote_spanned!(at=> #private::Call::timed(__bs_policy, #hooked)),
-            quote!(#private::async_now),
-            attempt,
-            // tokio rounds every sleep up to the next millisecond: a zero delay skips it.
-            quote_spanned!(at=> if !__bs_delay.is_zero() { #private::sleep(__bs_delay).await; }),
-        )
+    let body = if is_async {
+        async_loop(&parts, &config)
     } else {
-        (
-            quote_spanned!(at=> #private::Call::blocking(__bs_policy, #hooked)),
-            quote!(#private::blocking_now),
-            attempt,
-            quote_spanned!(at=> #private::sleep_blocking(__bs_delay);),
-        )
-    };
-    let into_error = respan(quote!(#private::IsResult::into_error), ret_span);
-    // A shared retry budget hears of every attempt and can veto a retry.
-    let (budget, on_success, on_failure, allowed) = match &config.budget {
-        Some(path) => {
-            let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
-            (
-                quote_spanned!(at=> let __bs_budget = #as_budget(&#path);),
-                quote_spanned!(at=> __bs_budget.record_success();),
-                quote_spanned!(at=> __bs_budget.record_failure();),
-                quote_spanned!(at=> if __bs_budget.allow_retry()),
-            )
-        }
-        None => Default::default(),
-    };
-
-    let retry_loop = quote_spanned! {at=>
-            #policy
-            let __bs_classifier = #classifier;
-            #budget
-            #key
-            let mut __bs_call = #start;
-            loop {
-                #(#rebinds)*
-                #context
-                let __bs_result = #attempt;
-                let __bs_delay = match #into_error(__bs_result) {
-                    ::core::result::Result::Ok(__bs_done) => {
-                        #on_success
-                        return __bs_done;
-                    }
-                    ::core::result::Result::Err(__bs_err) => {
-                        #on_failure
-                        let __bs_next = {
-                            use #private::{NoDebug as _, ViaDebug as _};
-                            let __bs_debug = (&#private::DebugProbe(&__bs_err)).debug();
-                            __bs_call.on_error(&__bs_err, &__bs_classifier, #hook, __bs_debug, #now)
-                        };
-                        match __bs_next {
-                            ::core::option::Option::Some(__bs_delay) #allowed => __bs_delay,
-                            _ => return #give_up,
-                        }
-                    }
-                };
-                #sleep
-            }
+        blocking_call(&parts, &config)
     };
     let body = match &async_trait {
         // The boxed future now runs the whole loop.
-        Some((pin, _)) => quote_spanned!(at=> #pin(async move { #retry_loop })),
-        None if is_async => retry_loop,
-        None => {
-            // A blocking fn runs its first attempt inline; the retries are out of line.
-            let budget = match &config.budget {
-                Some(path) => {
-                    let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
-                    quote_spanned!(at=> ::core::option::Option::Some(#as_budget(&#path)))
-                }
-                None => quote_spanned!(at=> ::core::option::Option::None),
-            };
-            // The attempt's number is bound only where the body asks for its context, so
-            // that no lint is silenced over the user's own bindings.
-            let (number, context) = match &config.context {
-                Some(ctx) => (
-                    quote_spanned!(at=> __bs_number),
-                    quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_number, __bs_key);),
-                ),
-                None => (quote_spanned!(at=> _), TokenStream::new()),
-            };
-            quote_spanned! {at=>
-                #policy
-                let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
-                #key
-                let __bs_start = #private::start_blocking(__bs_policy, #hooked);
-                let mut __bs_attempt = #private::attempt_fn::<#ret, _>(|#number: u32| {
-                    #(#rebinds)*
-                    #context
-                    #stmts
-                });
-                match #into_error(__bs_attempt(1)) {
-                    ::core::result::Result::Ok(__bs_done) => {
-                        if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
-                            __bs_budget.record_success();
-                        }
-                        __bs_done
-                    }
-                    ::core::result::Result::Err(__bs_first) => {
-                        let __bs_debug = #private::debug_fn::<#ret, _>(|__bs_err| {
-                            use #private::{NoDebug as _, ViaDebug as _};
-                            (&#private::DebugProbe(__bs_err)).debug()
-                        });
-                        match #private::retry_blocking(
-                            __bs_policy,
-                            __bs_start,
-                            __bs_first,
-                            &mut __bs_attempt,
-                            &#classifier,
-                            #hook,
-                            __bs_debug,
-                            __bs_budget,
-                        ) {
-                            ::core::result::Result::Ok(__bs_done) => __bs_done,
-                            ::core::result::Result::Err(__bs_err) => #give_up,
-                        }
-                    }
-                }
-            }
-        }
+        Some((pin, _)) => quote_spanned!(at=> #pin(async move { #body })),
+        None => body,
     };
+
+    let (inner_attrs, outer_attrs): (Vec<_>, Vec<_>) = func
+        .attrs
+        .iter()
+        .partition(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let vis = &func.vis;
+    let sig = &func.sig;
     quote_spanned! {at=>
         #(#outer_attrs)*
         #vis #sig {
             #(#inner_attrs)*
             #body
+        }
+    }
+}
+
+/// An async fn's body: the retry loop, with each attempt an async block awaited in place.
+fn async_loop(parts: &Parts, config: &RetryConfig) -> TokenStream {
+    let at = Span::mixed_site();
+    let Parts {
+        private,
+        ret,
+        rebinds,
+        stmts,
+        setup,
+        classifier,
+        hook,
+        hooked,
+        budget,
+        ..
+    } = parts;
+    let give_up = &parts.give_up;
+    let attempt = match &config.timeout {
+        Some((_, limit)) => {
+            let limit = limit.to_nonzero_tokens("`timeout` must be above zero", private);
+            let limit = if parts.inline_consts {
+                quote_spanned!(at=> const { #limit })
+            } else {
+                quote_spanned!(at=> {
+                    const __BS_TIMEOUT: ::core::time::Duration = #limit;
+                    __BS_TIMEOUT
+                })
+            };
+            let future = once_future(ret, stmts);
+            quote_spanned! {at=>
+                match #private::timeout(#limit, #future).await {
+                    ::core::result::Result::Ok(__bs_done) => __bs_done,
+                    ::core::result::Result::Err(__bs_expired) => {
+                        ::core::result::Result::Err(#private::timed_out(__bs_expired.limit))
+                    }
+                }
+            }
+        }
+        None => once(ret, stmts, true, private),
+    };
+    let context = config.context.as_ref().map(|ctx| {
+        quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_call.attempt(), __bs_key);)
+    });
+    let into_error = respan(quote!(#private::IsResult::into_error), ret.span());
+    quote_spanned! {at=>
+        #setup
+        let __bs_classifier = #classifier;
+        let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
+        let mut __bs_call = #private::Call::timed(__bs_policy, #hooked);
+        loop {
+            #(#rebinds)*
+            #context
+            let __bs_result = #attempt;
+            let __bs_delay = match #into_error(__bs_result) {
+                ::core::result::Result::Ok(__bs_done) => {
+                    if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
+                        __bs_budget.record_success();
+                    }
+                    return __bs_done;
+                }
+                ::core::result::Result::Err(__bs_err) => {
+                    if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
+                        __bs_budget.record_failure();
+                    }
+                    let __bs_next = {
+                        use #private::{NoDebug as _, ViaDebug as _};
+                        let __bs_debug = (&#private::DebugProbe(&__bs_err)).debug();
+                        let __bs_now = #private::async_now;
+                        __bs_call.on_error(&__bs_err, &__bs_classifier, #hook, __bs_debug, __bs_now)
+                    };
+                    match __bs_next {
+                        ::core::option::Option::Some(__bs_delay)
+                            if __bs_budget.is_none_or(|__bs_budget| __bs_budget.allow_retry()) =>
+                        {
+                            __bs_delay
+                        }
+                        _ => return #give_up,
+                    }
+                }
+            };
+            // tokio rounds every sleep up to the next millisecond: a zero delay skips it.
+            if !__bs_delay.is_zero() {
+                #private::sleep(__bs_delay).await;
+            }
+        }
+    }
+}
+
+/// A blocking fn's body: the first attempt inline, the retries out of line.
+fn blocking_call(parts: &Parts, config: &RetryConfig) -> TokenStream {
+    let at = Span::mixed_site();
+    let Parts {
+        private,
+        ret,
+        rebinds,
+        stmts,
+        setup,
+        classifier,
+        hook,
+        hooked,
+        budget,
+        ..
+    } = parts;
+    let give_up = &parts.give_up;
+    // The attempt's number is bound only where the body asks for its context, so that no
+    // lint is silenced over the user's own bindings.
+    let (number, context) = match &config.context {
+        Some(ctx) => (
+            quote_spanned!(at=> __bs_number),
+            quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_number, __bs_key);),
+        ),
+        None => (quote_spanned!(at=> _), TokenStream::new()),
+    };
+    let into_error = respan(quote!(#private::IsResult::into_error), ret.span());
+    quote_spanned! {at=>
+        #setup
+        let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
+        let __bs_start = #private::start_blocking(__bs_policy, #hooked);
+        let mut __bs_attempt = #private::attempt_fn::<#ret, _>(|#number: u32| {
+            #(#rebinds)*
+            #context
+            #stmts
+        });
+        match #into_error(__bs_attempt(1)) {
+            ::core::result::Result::Ok(__bs_done) => {
+                if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
+                    __bs_budget.record_success();
+                }
+                __bs_done
+            }
+            ::core::result::Result::Err(__bs_first) => {
+                let __bs_debug = #private::debug_fn::<#ret, _>(|__bs_err| {
+                    use #private::{NoDebug as _, ViaDebug as _};
+                    (&#private::DebugProbe(__bs_err)).debug()
+                });
+                match #private::retry_blocking(
+                    __bs_policy,
+                    __bs_start,
+                    __bs_first,
+                    &mut __bs_attempt,
+                    &#classifier,
+                    #hook,
+                    __bs_debug,
+                    __bs_budget,
+                ) {
+                    ::core::result::Result::Ok(__bs_done) => __bs_done,
+                    ::core::result::Result::Err(__bs_err) => #give_up,
+                }
+            }
         }
     }
 }
