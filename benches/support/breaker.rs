@@ -286,23 +286,33 @@ impl Peers<DefaultPolicy> {
     pub fn closed() -> Self {
         Peers {
             failsafe: failsafe::Config::new().build(),
-            recloser: recloser::Recloser::custom()
-                .error_rate(0.5)
-                .closed_len(100)
-                .half_open_len(3)
-                .open_wait(Duration::from_secs(30))
-                .build(),
-            tower: CircuitBreakerLayer::builder()
-                .failure_rate_threshold(0.5)
-                .sliding_window_size(100)
-                .minimum_number_of_calls(10)
-                .wait_duration_in_open(Duration::from_secs(30))
-                .permitted_calls_in_half_open(3)
-                .build()
-                .expect("a valid tower-resilience configuration")
-                .layer_fn(Body),
+            recloser: recloser_closed(),
+            tower: tower_closed(),
         }
     }
+}
+
+/// recloser as [`Peers::closed`] has it.
+pub fn recloser_closed() -> recloser::Recloser {
+    recloser::Recloser::custom()
+        .error_rate(0.5)
+        .closed_len(100)
+        .half_open_len(3)
+        .open_wait(Duration::from_secs(30))
+        .build()
+}
+
+/// tower-resilience's breaker as [`Peers::closed`] has it.
+pub fn tower_closed() -> TowerBreaker {
+    CircuitBreakerLayer::builder()
+        .failure_rate_threshold(0.5)
+        .sliding_window_size(100)
+        .minimum_number_of_calls(10)
+        .wait_duration_in_open(Duration::from_secs(30))
+        .permitted_calls_in_half_open(3)
+        .build()
+        .expect("a valid tower-resilience configuration")
+        .layer_fn(Body)
 }
 
 impl Peers<ProbePolicy> {
