@@ -62,8 +62,14 @@ def estimate(directory):
 
 
 def unit(nanoseconds):
-    """The unit that keeps a group's figures readable: ns, or us from 100 us up."""
+    """The unit that keeps a figure readable: ns, or us from 100 us up."""
     return ("us", 1e3) if nanoseconds >= 1e5 else ("ns", 1.0)
+
+
+def with_unit(nanoseconds, low, high):
+    """A time and its interval, in the unit that suits it, named in the cell."""
+    label, scale = unit(nanoseconds)
+    return f"{nanoseconds / scale:.2f} {label} [{low / scale:.2f}, {high / scale:.2f}]"
 
 
 def instruction_counts(path):
@@ -80,13 +86,18 @@ def table(group, directory, references, counts):
     found = {d.name: estimate(d) for d in directory.iterdir() if (d / "new").is_dir()}
     names = [n for n in ORDER if n in found] + sorted(set(found) - set(ORDER))
     against = [(name, found[name][0]) for name in references if name in found]
+    points = [found[name][0] for name in names]
+    # Figures that span three orders of magnitude (a zero sleep that some skip and others
+    # wait a timer tick for) each get their own unit; the others share the header's.
+    mixed = max(points) / min(points) > 1e3
     label, scale = unit(against[0][1])
     counted = {name: counts[f"{group}/{name}"] for name in names if f"{group}/{name}" in counts}
 
     print(f"### `{group}`\n")
     # A half-open iteration is a whole cycle of two to four calls.
     per = "cycle" if group.startswith("half_open/") else "call"
-    header = f"| contender | time per {per} ({label}) [95% CI] | "
+    shared = "" if mixed else f" ({label})"
+    header = f"| contender | time per {per}{shared} [95% CI] | "
     header += " | ".join(f"vs {name}" for name, _ in against) + " |"
     if counted:
         header += f" instructions per {per} |"
@@ -95,8 +106,11 @@ def table(group, directory, references, counts):
     for name in names:
         point, low, high = found[name]
         ratios = " | ".join(f"{point / reference:.2f}" for _, reference in against)
-        interval = f"[{low / scale:.2f}, {high / scale:.2f}]"
-        row = f"| {name} | {point / scale:.2f} {interval} | {ratios} |"
+        if mixed:
+            time = with_unit(point, low, high)
+        else:
+            time = f"{point / scale:.2f} [{low / scale:.2f}, {high / scale:.2f}]"
+        row = f"| {name} | {time} | {ratios} |"
         if counted:
             row += f" {counted.get(name, '')} |"
         print(row)
