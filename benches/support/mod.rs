@@ -2,9 +2,10 @@
 //! async ones, and Criterion's settings.
 //!
 //! Each bench file includes this module with `mod support;`. A bench uses only part of it
-//! (the breaker bench will not touch the retry contenders), so the including `mod` item
+//! (the breaker bench does not touch the retry contenders), so the including `mod` item
 //! allows dead code.
 
+pub mod breaker;
 pub mod retry;
 
 use std::cell::Cell;
@@ -45,8 +46,29 @@ pub fn attempt(x: u64, failures: &Cell<u32>) -> Result<u64, Flaky> {
         failures.set(left - 1);
         return Err(Flaky);
     }
+    Ok(mix(x))
+}
+
+/// One call of the breaker workload: fails (transiently) when told to, else does the same
+/// arithmetic as [`attempt`].
+///
+/// A flag rather than a countdown, because a breaker is shared: the bench decides for each
+/// call whether the service is down, and several threads may call at once. Never inlined,
+/// for the same reason as [`attempt`].
+#[inline(never)]
+pub fn service(x: u64, fail: bool) -> Result<u64, Flaky> {
+    if fail {
+        return Err(Flaky);
+    }
+    Ok(mix(x))
+}
+
+/// The few operations of a successful call; `black_box` keeps them from being computed at
+/// compile time.
+#[inline(always)]
+fn mix(x: u64) -> u64 {
     let x = black_box(x);
-    Ok(x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ x)
+    x.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ x
 }
 
 /// The input of every call; a `black_box` at each use keeps it opaque.
