@@ -118,8 +118,12 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
 
 /// `part / whole >= threshold`. Dividing (rather than comparing `part` with
 /// `threshold * whole`) keeps a threshold such as 0.3 exact at 3 out of 10.
+///
+/// A threshold is never zero (`validate` keeps rates in `(0, 1]`), so a `part` of zero never
+/// reaches one: the verdict after a call into a healthy window, which holds no failure,
+/// costs a comparison instead of two conversions and a float division.
 fn reaches(part: u64, whole: u64, threshold: f64) -> bool {
-    rate(part, whole).is_some_and(|rate| rate >= threshold)
+    part > 0 && rate(part, whole).is_some_and(|rate| rate >= threshold)
 }
 
 /// Counts of calls: in a window, in a bucket, or of one call.
