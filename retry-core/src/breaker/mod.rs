@@ -277,6 +277,9 @@ pub struct CircuitBreaker {
     control: Mutex<Control>,
 }
 
+/// The state's half of the state word.
+const STATE_MASK: u64 = 0xffff_ffff;
+
 fn pack(generation: u32, state: BreakerState) -> u64 {
     u64::from(generation) << 32 | state.code()
 }
@@ -284,7 +287,7 @@ fn pack(generation: u32, state: BreakerState) -> u64 {
 fn unpack(word: u64) -> (u32, BreakerState) {
     (
         (word >> 32) as u32,
-        BreakerState::from_code(word & 0xffff_ffff),
+        BreakerState::from_code(word & STATE_MASK),
     )
 }
 
@@ -379,6 +382,12 @@ impl CircuitBreaker {
     /// slot taken; its `retry_in` is never zero.
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>, CircuitOpen> {
+        // The closed path without slow-call timing, inlined into the caller so that the
+        // permit stays in registers; every other state, and timing, go out of line.
+        let word = self.state.load(Ordering::Acquire);
+        if word & STATE_MASK == BreakerState::Closed.code() && self.config.slow_call().is_none() {
+            return Ok(Permit::new(self, Ticket::Closed(unpack(word).0), None));
+        }
         self.acquire(Now::lazy())
     }
 

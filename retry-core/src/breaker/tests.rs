@@ -508,3 +508,30 @@ fn the_default_clock_drives_a_breaker_without_instants() {
         "{open:?}"
     );
 }
+
+#[test]
+fn try_acquire_leaves_its_closed_shortcut_for_every_other_state() {
+    // `try_acquire` admits a closed call without leaving the caller; in every other state it
+    // must take the full path, as `try_acquire_at` always does.
+    let config = counting(2, 1)
+        .with_open_for(Duration::from_nanos(1))
+        .with_half_open_calls(1);
+    let breaker = breaker(config);
+    breaker.force_open();
+    assert_eq!(retry_in(breaker.try_acquire()), Duration::from_nanos(1));
+    breaker.force_closed();
+    breaker.try_acquire().unwrap().failure();
+    assert_eq!(
+        (breaker.state(), breaker.metrics().calls),
+        (ForcedClosed, 0)
+    );
+    breaker.reset();
+    breaker.try_acquire().unwrap().failure();
+    assert_eq!(breaker.state(), Open);
+    // open_for (1 ns) has passed by the next call: it is the one probe, and the next waits.
+    let probe = breaker.try_acquire().unwrap();
+    assert!(probe.is_probe());
+    assert_eq!(retry_in(breaker.try_acquire()), Duration::from_nanos(1));
+    probe.success();
+    assert_eq!(breaker.state(), Closed);
+}
