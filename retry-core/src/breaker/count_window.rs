@@ -6,6 +6,13 @@
 //! outcome it pushed out. Counting *before* the swap is what keeps every counter from ever
 //! going below zero: an outcome can only be uncounted by the thread that later swaps it out
 //! of its slot, and that swap happens after it was counted.
+//!
+//! An outcome equal to the one already in its slot is not written at all: the window and
+//! its counts would be the same after the three steps as before them. Once a ring is full
+//! of successes, a call of a healthy service writes nothing but the `next` counter, so
+//! threads sharing the breaker no longer fight over the counters' cache line. Skipping is
+//! the same as writing at the instant of the load that saw the equal outcome: whatever is
+//! swapped into the slot later pushes out an outcome equal to this one, and uncounts it.
 
 use super::{Mark, Tally};
 use crate::sync::{AtomicU8, AtomicU64, Ordering};
@@ -41,14 +48,20 @@ impl CountWindow {
     /// Records one outcome and returns the counts that include it.
     pub(crate) fn record(&self, mark: Mark) -> Tally {
         let bits = encode(mark);
-        let added = pack(bits);
-        let before = self.counts.fetch_add(added, Ordering::Relaxed);
 
         // `next` only spreads the outcomes over the slots; wrapping after 2^64 calls merely
         // skips a few slots once.
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len() as u64;
+        let slot = &self.slots[index as usize];
+        if slot.load(Ordering::Relaxed) == bits {
+            // The slot keeps an outcome equal to this one, counted by whoever wrote it.
+            return self.tally();
+        }
+
+        let added = pack(bits);
+        let before = self.counts.fetch_add(added, Ordering::Relaxed);
         // AcqRel: the thread that later swaps this outcome out must see it counted.
-        let old = self.slots[index as usize].swap(bits, Ordering::AcqRel);
+        let old = slot.swap(bits, Ordering::AcqRel);
         if old == 0 {
             return unpack(before.wrapping_add(added));
         }
@@ -141,6 +154,30 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_equal_outcomes_lap_the_ring_and_the_counts_follow_it() {
+        // Runs of 7 failures and of 11 slow calls lap a ring of 5, so most writes are skipped
+        // (the slot holds an equal outcome) and the rest replace a different one; after each
+        // call the counts must be those of the last 5 outcomes.
+        let window = CountWindow::new(5);
+        let mut last = std::collections::VecDeque::new();
+        for call in 0..200u32 {
+            let mark = Mark {
+                failed: call / 7 % 2 == 0,
+                slow: call / 11 % 3 == 0,
+            };
+            last.push_back(mark);
+            if last.len() > 5 {
+                last.pop_front();
+            }
+            let want = last
+                .iter()
+                .fold(Tally::ZERO, |sum, &m| sum.plus(Tally::of(m)));
+            assert_eq!(window.record(mark), want, "call {call}");
+        }
+        assert_eq!(window.tally(), window.recount());
+    }
+
+    #[test]
     fn clear_empties_the_slots_and_the_counts() {
         let window = CountWindow::new(4);
         for _ in 0..6 {
@@ -190,13 +227,30 @@ mod tests {
     }
 }
 
-/// The ring's atomics under loom (see `src/loom_tests.rs` for the command): two threads
-/// fighting over one slot never lose or double-count an outcome.
+/// The ring's atomics under loom (see `src/loom_tests.rs` for the command): threads
+/// fighting over one slot never lose or double-count an outcome, whether they write it or
+/// skip an equal one, and whether or not a clear runs meanwhile.
 #[cfg(all(test, loom))]
 mod loom_model {
     use std::sync::Arc;
 
     use super::*;
+
+    const OK: Mark = Mark {
+        failed: false,
+        slow: false,
+    };
+    const FAIL: Mark = Mark {
+        failed: true,
+        slow: false,
+    };
+
+    /// A ring of one slot that already holds a success.
+    fn holding_a_success() -> Arc<CountWindow> {
+        let window = CountWindow::new(1);
+        window.record(OK);
+        Arc::new(window)
+    }
 
     #[test]
     fn loom_two_threads_on_one_slot_keep_the_counts_exact() {
@@ -222,6 +276,49 @@ mod loom_model {
             }
             assert_eq!(window.tally(), window.recount());
             assert_eq!(window.tally().calls, 1);
+        });
+    }
+
+    #[test]
+    fn loom_a_skipped_equal_outcome_and_a_different_one_keep_the_counts_exact() {
+        loom::model(|| {
+            // The success may skip its write (it sees the old success) or make it (it comes
+            // after the failure); either way the slot and the counts agree at every step.
+            let window = holding_a_success();
+            let threads: Vec<_> = [OK, FAIL]
+                .into_iter()
+                .map(|mark| {
+                    let window = Arc::clone(&window);
+                    loom::thread::spawn(move || {
+                        let seen = window.record(mark);
+                        assert!(seen.calls >= 1 && seen.calls <= 2, "{seen:?}");
+                        assert!(seen.failures <= seen.calls);
+                    })
+                })
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            assert_eq!(window.tally(), window.recount());
+            assert_eq!(window.tally().calls, 1);
+        });
+    }
+
+    #[test]
+    fn loom_a_clear_racing_a_skipped_outcome_keeps_the_counts_exact() {
+        loom::model(|| {
+            let window = holding_a_success();
+            let recording = {
+                let window = Arc::clone(&window);
+                loom::thread::spawn(move || window.record(OK))
+            };
+            window.clear();
+            let seen = recording.join().unwrap();
+            // The clear may not have uncounted the old success yet when the new one counts.
+            assert!(seen.calls <= 2 && seen.failures == 0, "{seen:?}");
+            // The success is kept if it was written after the clear, and gone otherwise.
+            assert_eq!(window.tally(), window.recount());
+            assert!(window.tally().calls <= 1);
         });
     }
 }
