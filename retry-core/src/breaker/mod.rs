@@ -515,7 +515,7 @@ impl CircuitBreaker {
     }
 
     /// Moves to `to` if the state word is still `expected` (or unconditionally for `None`),
-    /// then delivers the event. Returns whether the move happened.
+    /// then delivers the event if anyone would hear it. Returns whether the move happened.
     fn transition(&self, expected: Option<u64>, to: BreakerState, now: &mut Now) -> bool {
         let mut control = lock(&self.control);
         let word = self.state.load(Ordering::Acquire);
@@ -542,14 +542,14 @@ impl CircuitBreaker {
         }
         self.state.store(pack(next, to), Ordering::Release);
 
-        if from != to {
-            control.queue(Transition {
-                name: self.name,
-                from,
-                to,
-            });
+        let transition = Transition {
+            name: self.name,
+            from,
+            to,
+        };
+        if from != to && control.queue(transition) {
+            deliver(&self.control, control);
         }
-        deliver(&self.control, control);
         true
     }
 
@@ -580,7 +580,8 @@ impl CircuitBreaker {
         self.transition(None, BreakerState::Closed, &mut Now::lazy());
     }
 
-    /// Calls `subscriber` with every later transition of this breaker, in order.
+    /// Calls `subscriber` with every later transition of this breaker, in order: those
+    /// made after `subscribe` returns, not those made before and still being delivered.
     ///
     /// Subscribers are called outside the breaker's locks, on the thread of a call or an
     /// operator that made a transition (or that of another such thread, which delivers

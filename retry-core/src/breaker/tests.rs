@@ -475,6 +475,26 @@ fn subscribers_hear_transitions_in_order_even_from_inside_a_subscriber() {
 }
 
 #[test]
+fn a_subscriber_hears_only_the_transitions_made_after_it_subscribed() {
+    let breaker: &'static CircuitBreaker = Box::leak(Box::new(breaker(counting(2, 1))));
+    let late = Arc::new(StdMutex::new(Vec::new()));
+    let log = Arc::clone(&late);
+    // While the first event is delivered, this subscriber makes a second transition, which
+    // is queued behind it, then subscribes another: that one was not there when the second
+    // transition was made, so it hears only the third.
+    breaker.subscribe(move |t| {
+        if t.to == ForcedOpen {
+            breaker.reset();
+            let log = Arc::clone(&log);
+            breaker.subscribe(move |t| log.lock().unwrap().push((t.from, t.to)));
+        }
+    });
+    breaker.force_open();
+    breaker.force_closed();
+    assert_eq!(*late.lock().unwrap(), [(Closed, ForcedClosed)]);
+}
+
+#[test]
 fn a_panicking_subscriber_does_not_break_the_call_or_the_others() {
     let breaker = breaker(counting(2, 1));
     breaker.subscribe(|_| panic!("subscriber bug"));
