@@ -388,7 +388,7 @@ impl CircuitBreaker {
         if word & STATE_MASK == BreakerState::Closed.code() && self.config.slow_call().is_none() {
             return Ok(Permit::new(self, Ticket::Closed(unpack(word).0), None));
         }
-        self.acquire(Now::lazy())
+        self.acquire(word, Now::lazy())
     }
 
     /// Like [`try_acquire`](Self::try_acquire), as of `now`, which must come from the
@@ -398,12 +398,12 @@ impl CircuitBreaker {
     ///
     /// As [`try_acquire`](Self::try_acquire).
     pub fn try_acquire_at(&self, now: Instant) -> Result<Permit<'_>, CircuitOpen> {
-        self.acquire(Now::at(now))
+        self.acquire(self.state.load(Ordering::Acquire), Now::at(now))
     }
 
-    fn acquire(&self, mut now: Now) -> Result<Permit<'_>, CircuitOpen> {
+    /// The full admission, from the state `word` just read.
+    fn acquire(&self, mut word: u64, mut now: Now) -> Result<Permit<'_>, CircuitOpen> {
         loop {
-            let word = self.state.load(Ordering::Acquire);
             let (generation, state) = unpack(word);
             match state {
                 BreakerState::Closed => {
@@ -418,7 +418,11 @@ impl CircuitBreaker {
                         .load(Ordering::Relaxed)
                         .saturating_sub(self.offset(now.get()));
                     if left > 0 {
-                        return Err(self.rejection(Duration::from_nanos(left.unsigned_abs())));
+                        // Positive, so never the zero that `rejection` guards against.
+                        return Err(CircuitOpen {
+                            name: self.name,
+                            retry_in: Duration::from_nanos(left.unsigned_abs()),
+                        });
                     }
                     self.transition(Some(word), BreakerState::HalfOpen, &mut now);
                 }
@@ -438,6 +442,7 @@ impl CircuitBreaker {
                     }
                 }
             }
+            word = self.state.load(Ordering::Acquire);
         }
     }
 
