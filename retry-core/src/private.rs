@@ -8,10 +8,11 @@
 //! # `#[circuit_breaker]`
 //!
 //! The breaker is resolved once per function through a [`BreakerHandle`] in a `static`;
-//! after that, each call is one atomic load to be admitted and a few atomic operations to
-//! record its outcome. A sketch of the expansion of a sync fn (an async fn is the same with
-//! the body awaited: the permit is a drop guard, so a cancelled call records nothing and a
-//! panicking one records a failure):
+//! after that, each call through a closed breaker is one atomic load to be admitted, inlined
+//! here, and, out of line, one atomic write to record its outcome in a count window, four
+//! when the outcome changes the window (see [`Window::Count`]). A sketch of the expansion of
+//! a sync fn (an async fn is the same with the body awaited: the permit is a drop guard, so
+//! a cancelled call records nothing and a panicking one records a failure):
 //!
 //! ```
 //! use retry_core::private as __private;

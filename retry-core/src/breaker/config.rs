@@ -25,6 +25,11 @@ pub enum Window {
     /// still being recorded (so at most `N` plus the number of threads recording at that
     /// moment). The counts settle to exactly the slots' contents as soon as the recording
     /// threads are done; no outcome is ever lost or counted twice.
+    ///
+    /// Recording an outcome equal to the one it pushes out (a success after a success `N`
+    /// calls ago) writes only the ring's position, with one atomic add; one that changes the
+    /// window takes three more atomic writes. Every call still writes that position, so
+    /// threads calling one breaker at a very high rate keep sharing its cache line.
     Count(u32),
     /// The calls of the last `D`, summed in buckets of at most a second (tenths of `D` when
     /// `D` is under 10 s). There are at most [`Window::MAX_BUCKETS`] buckets, so a window
