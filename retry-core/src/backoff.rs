@@ -169,6 +169,7 @@ impl Backoff {
     }
 
     /// The base delay before retry `n` (the first retry is `n = 1`; `n = 0` is treated as 1).
+    #[inline]
     #[must_use]
     pub fn delay(&self, n: u32) -> Duration {
         let steps = n.saturating_sub(1);

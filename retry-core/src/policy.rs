@@ -117,8 +117,8 @@ impl RetryPolicy {
 
     /// The schedule of base delays.
     #[must_use]
-    pub const fn backoff(&self) -> Backoff {
-        self.backoff
+    pub const fn backoff(&self) -> &Backoff {
+        &self.backoff
     }
 
     /// How the base delays are randomised.
