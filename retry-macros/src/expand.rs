@@ -243,8 +243,8 @@ struct Parts {
     classifier: TokenStream,
     hook: TokenStream,
     hooked: bool,
-    /// `Option<&RetryBudget>`.
-    budget: TokenStream,
+    /// An expression of type `&RetryBudget`, when the fn names one.
+    budget: Option<TokenStream>,
     /// What the fn returns on giving up with `__bs_err`.
     give_up: TokenStream,
 }
@@ -327,13 +327,10 @@ pub(crate) fn retry_fn(mut func: ItemFn, config: RetryConfig) -> TokenStream {
         None => quote!(&()),
     };
     // A shared retry budget hears of every attempt and can veto a retry.
-    let budget = match &config.budget {
-        Some(path) => {
-            let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
-            quote_spanned!(at=> ::core::option::Option::Some(#as_budget(&#path)))
-        }
-        None => quote_spanned!(at=> ::core::option::Option::None),
-    };
+    let budget = config.budget.as_ref().map(|path| {
+        let as_budget = respan(quote!(#private::AsBudget::budget), path.span());
+        quote_spanned!(at=> #as_budget(&#path))
+    });
     let give_up = match &config.fallback {
         Some(fallback) => quote_spanned!(at=> (#fallback)(__bs_err)),
         None => quote_spanned!(at=> ::core::result::Result::Err(__bs_err)),
@@ -421,10 +418,21 @@ fn async_loop(parts: &Parts, config: &RetryConfig) -> TokenStream {
         quote_spanned!(at=> let #ctx = #private::AttemptContext::new(__bs_call.attempt(), __bs_key);)
     });
     let into_error = respan(quote!(#private::IsResult::into_error), ret.span());
+    // Without a budget nothing about one is generated: an `Option` held across `.await`
+    // would grow every future by a word.
+    let (budget, on_success, on_failure, allowed) = match budget {
+        Some(budget) => (
+            quote_spanned!(at=> let __bs_budget: &#private::RetryBudget = #budget;),
+            quote_spanned!(at=> __bs_budget.record_success();),
+            quote_spanned!(at=> __bs_budget.record_failure();),
+            quote_spanned!(at=> if __bs_budget.allow_retry()),
+        ),
+        None => Default::default(),
+    };
     quote_spanned! {at=>
         #setup
         let __bs_classifier = #classifier;
-        let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
+        #budget
         let mut __bs_call = #private::Call::timed(__bs_policy, #hooked);
         loop {
             #(#rebinds)*
@@ -432,15 +440,11 @@ fn async_loop(parts: &Parts, config: &RetryConfig) -> TokenStream {
             let __bs_result = #attempt;
             let __bs_delay = match #into_error(__bs_result) {
                 ::core::result::Result::Ok(__bs_done) => {
-                    if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
-                        __bs_budget.record_success();
-                    }
+                    #on_success
                     return __bs_done;
                 }
                 ::core::result::Result::Err(__bs_err) => {
-                    if let ::core::option::Option::Some(__bs_budget) = __bs_budget {
-                        __bs_budget.record_failure();
-                    }
+                    #on_failure
                     let __bs_next = {
                         use #private::{NoDebug as _, ViaDebug as _};
                         let __bs_debug = (&#private::DebugProbe(&__bs_err)).debug();
@@ -448,11 +452,7 @@ fn async_loop(parts: &Parts, config: &RetryConfig) -> TokenStream {
                         __bs_call.on_error(&__bs_err, &__bs_classifier, #hook, __bs_debug, __bs_now)
                     };
                     match __bs_next {
-                        ::core::option::Option::Some(__bs_delay)
-                            if __bs_budget.is_none_or(|__bs_budget| __bs_budget.allow_retry()) =>
-                        {
-                            __bs_delay
-                        }
+                        ::core::option::Option::Some(__bs_delay) #allowed => __bs_delay,
                         _ => return #give_up,
                     }
                 }
@@ -491,6 +491,10 @@ fn blocking_call(parts: &Parts, config: &RetryConfig) -> TokenStream {
         None => (quote_spanned!(at=> _), TokenStream::new()),
     };
     let into_error = respan(quote!(#private::IsResult::into_error), ret.span());
+    let budget = match budget {
+        Some(budget) => quote_spanned!(at=> ::core::option::Option::Some(#budget)),
+        None => quote_spanned!(at=> ::core::option::Option::None),
+    };
     quote_spanned! {at=>
         #setup
         let __bs_budget: ::core::option::Option<&#private::RetryBudget> = #budget;
