@@ -51,7 +51,6 @@
 //! error as a failure, `false` leaves it out, like a permanent error.
 
 use std::fmt::Debug;
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use crate::hooks::{ByRetryable, Classifier, OnRetry, When};
@@ -133,14 +132,17 @@ pub fn sleep_blocking(delay: Duration) {
 /// Sleeps on the async timer.
 #[cfg(feature = "tokio")]
 #[inline]
-pub fn sleep(delay: Duration) -> impl Future<Output = ()> {
+pub fn sleep(delay: Duration) -> impl std::future::Future<Output = ()> {
     crate::Timer::sleep(&DefaultClock, delay)
 }
 
 /// Bounds an attempt in time on the async timer.
 #[cfg(feature = "tokio")]
 #[inline]
-pub fn timeout<F: Future>(limit: Duration, attempt: F) -> crate::Timeout<F, DefaultClock> {
+pub fn timeout<F: std::future::Future>(
+    limit: Duration,
+    attempt: F,
+) -> crate::Timeout<F, DefaultClock> {
     crate::Timeout::new(attempt, limit, DefaultClock)
 }
 
