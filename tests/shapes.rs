@@ -394,3 +394,18 @@ async fn methods_rewritten_by_async_trait_retry_too() {
     assert_eq!(store.load("k".into(), &counter).await, Ok("k3".into()));
     assert_eq!(start.elapsed(), Duration::from_millis(20));
 }
+
+#[retry(attempts = 3, backoff = constant(0ms), when = |e: &anyhow::Error| e.to_string() == "busy")]
+fn with_anyhow(counter: &Cell<u32>) -> anyhow::Result<u32> {
+    counter.set(counter.get() + 1);
+    if counter.get() < 3 {
+        anyhow::bail!("busy");
+    }
+    Ok(counter.get())
+}
+
+#[test]
+fn anyhow_results_retry_through_when() {
+    let counter = Cell::new(0);
+    assert_eq!(with_anyhow(&counter).unwrap(), 3);
+}
