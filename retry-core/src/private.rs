@@ -41,7 +41,7 @@
 //!         Err(open) => return Err(__private::rejected::<Result<u32, MyError>>(open)),
 //!     };
 //!     let __result: Result<u32, MyError> = __private::attempt(|| Ok(item));
-//!     __private::settle(__permit, &__result, &__private::by_retryable::<Result<u32, MyError>>());
+//!     __permit.record_result(&__result, &__private::by_retryable::<Result<u32, MyError>>());
 //!     __result
 //! }
 //! # assert_eq!(stock(3).unwrap(), 3);
@@ -56,8 +56,8 @@ use std::time::{Duration, Instant};
 pub use crate::hooks::{ByRetryable, Classifier, OnRetry, When};
 pub use crate::{
     AttemptContext, AttemptState, Backoff, BreakerConfig, BreakerHandle, BudgetHandle,
-    CircuitBreaker, CircuitOpen, Classification, IdempotencyKey, Jitter, Permit, RetryBudget,
-    RetryPolicy, Retryable, TimedOut, Window,
+    CircuitBreaker, CircuitOpen, Classification, IdempotencyKey, Jitter, RetryBudget, RetryPolicy,
+    Retryable, TimedOut, Window,
 };
 
 use crate::blocking::decide_logged;
@@ -307,12 +307,6 @@ where
     R::Err: From<CircuitOpen>,
 {
     From::from(open)
-}
-
-/// Records the outcome of a call through a breaker.
-#[inline]
-pub fn settle<T, E, C: Classifier<E>>(permit: Permit<'_>, result: &Result<T, E>, classifier: &C) {
-    permit.record_result(result, classifier);
 }
 
 /// What `#[retry(budget = PATH)]` can name: a `static` [`RetryBudget`] or a

@@ -232,8 +232,7 @@ mod generated {
                 Ok(1)
             }
         });
-        __private::settle(
-            __permit,
+        __permit.record_result(
             &__result,
             &__private::by_retryable::<Result<u32, ApiError>>(),
         );

@@ -120,19 +120,6 @@ fn unpack(counts: u64) -> Tally {
 mod tests {
     use super::*;
 
-    const OK: Mark = Mark {
-        failed: false,
-        slow: false,
-    };
-    const FAIL: Mark = Mark {
-        failed: true,
-        slow: false,
-    };
-    const SLOW_FAIL: Mark = Mark {
-        failed: true,
-        slow: true,
-    };
-
     fn tally(calls: u64, failures: u64, slow: u64) -> Tally {
         Tally {
             calls,
@@ -144,12 +131,12 @@ mod tests {
     #[test]
     fn keeps_only_the_last_n_outcomes() {
         let window = CountWindow::new(3);
-        assert_eq!(window.record(FAIL), tally(1, 1, 0));
-        assert_eq!(window.record(SLOW_FAIL), tally(2, 2, 1));
-        assert_eq!(window.record(OK), tally(3, 2, 1));
+        assert_eq!(window.record(Mark::FAIL), tally(1, 1, 0));
+        assert_eq!(window.record(Mark::SLOW_FAIL), tally(2, 2, 1));
+        assert_eq!(window.record(Mark::OK), tally(3, 2, 1));
         // The first failure leaves as the fourth call comes in.
-        assert_eq!(window.record(OK), tally(3, 1, 1));
-        assert_eq!(window.record(OK), tally(3, 0, 0));
+        assert_eq!(window.record(Mark::OK), tally(3, 1, 1));
+        assert_eq!(window.record(Mark::OK), tally(3, 0, 0));
         assert_eq!(window.tally(), window.recount());
     }
 
@@ -181,11 +168,11 @@ mod tests {
     fn clear_empties_the_slots_and_the_counts() {
         let window = CountWindow::new(4);
         for _ in 0..6 {
-            window.record(SLOW_FAIL);
+            window.record(Mark::SLOW_FAIL);
         }
         window.clear();
         assert_eq!(window.tally(), Tally::default());
-        assert_eq!(window.record(OK), tally(1, 0, 0));
+        assert_eq!(window.record(Mark::OK), tally(1, 0, 0));
     }
 
     #[test]
@@ -193,10 +180,10 @@ mod tests {
         let window = CountWindow::new(crate::Window::MAX_COUNT);
         let full = u64::from(crate::Window::MAX_COUNT);
         for _ in 0..full {
-            window.record(SLOW_FAIL);
+            window.record(Mark::SLOW_FAIL);
         }
         assert_eq!(window.tally(), tally(full, full, full));
-        assert_eq!(window.record(OK), tally(full, full - 1, full - 1));
+        assert_eq!(window.record(Mark::OK), tally(full, full - 1, full - 1));
     }
 
     #[test]
@@ -236,72 +223,45 @@ mod loom_model {
 
     use super::*;
 
-    const OK: Mark = Mark {
-        failed: false,
-        slow: false,
-    };
-    const FAIL: Mark = Mark {
-        failed: true,
-        slow: false,
-    };
-
     /// A ring of one slot that already holds a success.
     fn holding_a_success() -> Arc<CountWindow> {
         let window = CountWindow::new(1);
-        window.record(OK);
+        window.record(Mark::OK);
         Arc::new(window)
+    }
+
+    /// Records each of `marks` from a thread of its own into a ring of one slot: every
+    /// snapshot holds the slot plus at most one outcome on its way in or out, and once the
+    /// threads are done the counts match the slot exactly.
+    fn race(window: Arc<CountWindow>, marks: [Mark; 2]) {
+        let threads: Vec<_> = marks
+            .into_iter()
+            .map(|mark| {
+                let window = Arc::clone(&window);
+                loom::thread::spawn(move || {
+                    let seen = window.record(mark);
+                    assert!(seen.calls >= 1 && seen.calls <= 2, "{seen:?}");
+                    assert!(seen.failures <= seen.calls);
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert_eq!(window.tally(), window.recount());
+        assert_eq!(window.tally().calls, 1);
     }
 
     #[test]
     fn loom_two_threads_on_one_slot_keep_the_counts_exact() {
-        loom::model(|| {
-            let window = Arc::new(CountWindow::new(1));
-            let threads: Vec<_> = [true, false]
-                .into_iter()
-                .map(|failed| {
-                    let window = Arc::clone(&window);
-                    loom::thread::spawn(move || {
-                        let seen = window.record(Mark {
-                            failed,
-                            slow: false,
-                        });
-                        // One slot plus at most one outcome on its way in or out.
-                        assert!(seen.calls >= 1 && seen.calls <= 2, "{seen:?}");
-                        assert!(seen.failures <= seen.calls);
-                    })
-                })
-                .collect();
-            for thread in threads {
-                thread.join().unwrap();
-            }
-            assert_eq!(window.tally(), window.recount());
-            assert_eq!(window.tally().calls, 1);
-        });
+        loom::model(|| race(Arc::new(CountWindow::new(1)), [Mark::FAIL, Mark::OK]));
     }
 
     #[test]
     fn loom_a_skipped_equal_outcome_and_a_different_one_keep_the_counts_exact() {
-        loom::model(|| {
-            // The success may skip its write (it sees the old success) or make it (it comes
-            // after the failure); either way the slot and the counts agree at every step.
-            let window = holding_a_success();
-            let threads: Vec<_> = [OK, FAIL]
-                .into_iter()
-                .map(|mark| {
-                    let window = Arc::clone(&window);
-                    loom::thread::spawn(move || {
-                        let seen = window.record(mark);
-                        assert!(seen.calls >= 1 && seen.calls <= 2, "{seen:?}");
-                        assert!(seen.failures <= seen.calls);
-                    })
-                })
-                .collect();
-            for thread in threads {
-                thread.join().unwrap();
-            }
-            assert_eq!(window.tally(), window.recount());
-            assert_eq!(window.tally().calls, 1);
-        });
+        // The success may skip its write (it sees the old success) or make it (it comes
+        // after the failure); either way the slot and the counts agree at every step.
+        loom::model(|| race(holding_a_success(), [Mark::OK, Mark::FAIL]));
     }
 
     #[test]
@@ -310,7 +270,7 @@ mod loom_model {
             let window = holding_a_success();
             let recording = {
                 let window = Arc::clone(&window);
-                loom::thread::spawn(move || window.record(OK))
+                loom::thread::spawn(move || window.record(Mark::OK))
             };
             window.clear();
             let seen = recording.join().unwrap();

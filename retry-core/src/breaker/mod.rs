@@ -173,6 +173,23 @@ pub(crate) struct Mark {
     pub(crate) slow: bool,
 }
 
+/// The outcomes the window and probe tests record.
+#[cfg(test)]
+impl Mark {
+    pub(crate) const OK: Mark = Mark {
+        failed: false,
+        slow: false,
+    };
+    pub(crate) const FAIL: Mark = Mark {
+        failed: true,
+        slow: false,
+    };
+    pub(crate) const SLOW_FAIL: Mark = Mark {
+        failed: true,
+        slow: true,
+    };
+}
+
 enum Recorder {
     Count(CountWindow),
     Time(TimeWindow),

@@ -137,15 +137,6 @@ fn field(word: u64, shift: u32) -> u64 {
 mod tests {
     use super::*;
 
-    const OK: Mark = Mark {
-        failed: false,
-        slow: false,
-    };
-    const FAIL: Mark = Mark {
-        failed: true,
-        slow: true,
-    };
-
     #[test]
     fn admits_up_to_the_limit_and_decides_on_the_last() {
         let probes = Probes::new();
@@ -153,9 +144,9 @@ mod tests {
         assert_eq!(probes.admit(7, 2), Admission::Admitted);
         assert_eq!(probes.admit(7, 2), Admission::Admitted);
         assert_eq!(probes.admit(7, 2), Admission::Full);
-        assert_eq!(probes.finish(7, FAIL, 2), None);
+        assert_eq!(probes.finish(7, Mark::SLOW_FAIL, 2), None);
         assert_eq!(
-            probes.finish(7, OK, 2),
+            probes.finish(7, Mark::OK, 2),
             Some(Finished { failed: 1, slow: 1 })
         );
     }
@@ -169,7 +160,7 @@ mod tests {
         assert_eq!(probes.admitted(), 0);
         assert_eq!(probes.admit(3, 1), Admission::Admitted);
         assert_eq!(
-            probes.finish(3, OK, 1),
+            probes.finish(3, Mark::OK, 1),
             Some(Finished { failed: 0, slow: 0 })
         );
         // A finished probe keeps its slot: nothing more is admitted in this period.
@@ -184,11 +175,11 @@ mod tests {
         assert_eq!(probes.admit(5, 1), Admission::Admitted);
         probes.reset(9);
         assert_eq!(probes.admit(5, 1), Admission::Stale);
-        assert_eq!(probes.finish(5, FAIL, 1), None);
+        assert_eq!(probes.finish(5, Mark::SLOW_FAIL, 1), None);
         probes.release(5);
         assert_eq!(probes.admit(9, 1), Admission::Admitted);
         assert_eq!(
-            probes.finish(9, OK, 1),
+            probes.finish(9, Mark::OK, 1),
             Some(Finished { failed: 0, slow: 0 })
         );
     }
@@ -203,10 +194,10 @@ mod tests {
         }
         assert_eq!(probes.admit(u32::MAX, limit), Admission::Full);
         for _ in 1..limit {
-            assert_eq!(probes.finish(u32::MAX, FAIL, limit), None);
+            assert_eq!(probes.finish(u32::MAX, Mark::SLOW_FAIL, limit), None);
         }
         assert_eq!(
-            probes.finish(u32::MAX, FAIL, limit),
+            probes.finish(u32::MAX, Mark::SLOW_FAIL, limit),
             Some(Finished {
                 failed: limit,
                 slow: limit

@@ -133,14 +133,6 @@ mod tests {
     use super::*;
 
     const MS: i64 = 1_000_000;
-    const FAIL: Mark = Mark {
-        failed: true,
-        slow: false,
-    };
-    const OK: Mark = Mark {
-        failed: false,
-        slow: false,
-    };
 
     #[test]
     fn buckets_are_a_second_or_finer() {
@@ -157,27 +149,27 @@ mod tests {
     fn old_buckets_leave_the_window() {
         // 1 s in ten buckets of 100 ms.
         let window = TimeWindow::new(Duration::from_secs(1));
-        window.record(0, FAIL);
-        window.record(50 * MS, FAIL);
-        window.record(450 * MS, OK);
+        window.record(0, Mark::FAIL);
+        window.record(50 * MS, Mark::FAIL);
+        window.record(450 * MS, Mark::OK);
         assert_eq!(window.tally(999 * MS).calls, 3);
         // At 1 s the first bucket (0..100 ms) is out, the one from 400 ms is still in.
         let at_one_second = window.tally(1_000 * MS);
         assert_eq!((at_one_second.calls, at_one_second.failures), (1, 0));
         assert_eq!(window.tally(1_400 * MS).calls, 0);
         // Far in the future, everything has gone at once.
-        window.record(1_500 * MS, FAIL);
+        window.record(1_500 * MS, Mark::FAIL);
         assert_eq!(window.tally(3_600_000 * MS).calls, 0);
     }
 
     #[test]
     fn a_late_instant_counts_in_its_own_bucket_or_not_at_all() {
         let window = TimeWindow::new(Duration::from_secs(1));
-        window.record(2_000 * MS, OK);
+        window.record(2_000 * MS, Mark::OK);
         // 300 ms behind the head: still inside the window.
-        assert_eq!(window.record(1_700 * MS, FAIL).calls, 2);
+        assert_eq!(window.record(1_700 * MS, Mark::FAIL).calls, 2);
         // More than a window behind the head: dropped.
-        assert_eq!(window.record(500 * MS, FAIL).calls, 2);
+        assert_eq!(window.record(500 * MS, Mark::FAIL).calls, 2);
         // The late failure leaves with its own bucket.
         assert_eq!(window.tally(2_700 * MS).failures, 0);
         assert_eq!(window.tally(2_700 * MS).calls, 1);
@@ -186,7 +178,7 @@ mod tests {
     #[test]
     fn instants_before_the_base_work() {
         let window = TimeWindow::new(Duration::from_secs(1));
-        window.record(-250 * MS, FAIL);
+        window.record(-250 * MS, Mark::FAIL);
         assert_eq!(window.tally(0).failures, 1);
         window.clear();
         assert_eq!(window.tally(0), Tally::ZERO);
