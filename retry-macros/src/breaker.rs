@@ -38,6 +38,7 @@ use crate::duration::DurationValue;
 use crate::expand::respan;
 use crate::suggest;
 
+/// Every option; the first eight configure the breaker itself.
 pub(crate) const BREAKER_OPTIONS: [&str; 11] = [
     "name",
     "failure_rate",
@@ -53,16 +54,7 @@ pub(crate) const BREAKER_OPTIONS: [&str; 11] = [
 ];
 
 /// The options that configure a breaker, which a fn sharing a `static` breaker cannot set.
-const CONFIG_OPTIONS: [&str; 8] = [
-    "name",
-    "failure_rate",
-    "window",
-    "min_calls",
-    "open_for",
-    "half_open_calls",
-    "slow_call",
-    "slow_rate",
-];
+const CONFIG_OPTIONS: &[&str] = BREAKER_OPTIONS.split_at(8).0;
 
 #[derive(Default)]
 pub(crate) struct BreakerOptions {
@@ -175,7 +167,7 @@ impl BreakerOptions {
         }
         if out.shared.is_some() {
             for option in CONFIG_OPTIONS {
-                if let Some(span) = seen.get(option) {
+                if let Some(span) = seen.get(*option) {
                     errors.at(
                         *span,
                         format!(
